@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-kernel flow counters.  Programs add to the hash map that slot 0 of
+ * flow_counts_active points to; user space swaps in the other map at scrape
+ * time (the swap waits for running programs), then drains the old one.
+ * So kernel maps only hold what happened since the last scrape.
+ */
+#ifndef FLOW_COUNTS_BPF_H
+#define FLOW_COUNTS_BPF_H
+
+#include "kernel_access.bpf.h"
+
+#define FLOW_TABLE_DEFAULT_ENTRIES 16384
+
+struct flow_counts_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FLOW_TABLE_DEFAULT_ENTRIES);
+	__type(key, struct ipc_flow_key);
+	__type(value, struct ipc_flow_counts);
+};
+
+struct flow_counts_map flow_counts_a SEC(".maps");
+struct flow_counts_map flow_counts_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct flow_counts_map);
+} flow_counts_active SEC(".maps") = {
+	.values = { [0] = &flow_counts_a },
+};
+
+/* Cumulative; where flows go when the active table is full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IPC_OVERFLOW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ipc_flow_counts);
+} flow_overflow SEC(".maps");
+
+/* Cumulative; see enum ipc_health_counter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IPC_HEALTH_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} health_counters SEC(".maps");
+
+static __always_inline void health_add(__u32 counter, __u64 n)
+{
+	__u64 *value = bpf_map_lookup_elem(&health_counters, &counter);
+
+	if (value)
+		__sync_fetch_and_add(value, n);
+}
+
+static __noinline void flow_count(const struct ipc_flow_key *key, __u64 messages, __u64 bytes)
+{
+	struct ipc_flow_counts zero_counts = {};
+	struct ipc_flow_counts *counts = NULL;
+	__u32 zero = 0, slot;
+	void *table;
+
+	table = bpf_map_lookup_elem(&flow_counts_active, &zero);
+	if (table) {
+		counts = bpf_map_lookup_elem(table, key);
+		if (!counts) {
+			bpf_map_update_elem(table, key, &zero_counts, BPF_NOEXIST);
+			counts = bpf_map_lookup_elem(table, key);
+		}
+	}
+	if (!counts) {
+		health_add(IPC_HEALTH_FLOW_TABLE_FULL, 1);
+		slot = ipc_overflow_slot(key->mechanism, key->signal);
+		counts = bpf_map_lookup_elem(&flow_overflow, &slot);
+		if (!counts)
+			return;
+	}
+	__sync_fetch_and_add(&counts->messages, messages);
+	__sync_fetch_and_add(&counts->bytes, bytes);
+}
+
+static __always_inline void flow_count_endpoints(__u8 mechanism, __u16 signal,
+						 const struct ipc_endpoint *src,
+						 const struct ipc_endpoint *dst,
+						 __u64 messages, __u64 bytes)
+{
+	struct ipc_flow_key key;
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.src = *src;
+	key.dst = *dst;
+	key.mechanism = mechanism;
+	key.signal = signal;
+	flow_count(&key, messages, bytes);
+}
+
+#endif

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types shared by the kernel programs and user space: map keys, map values
+ * and the mechanism numbering.  The kernel side gets its types from
+ * vmlinux.h, user space from the UAPI headers.
+ */
+#ifndef IPC_TYPES_H
+#define IPC_TYPES_H
+
+#ifndef __VMLINUX_H__
+#include <linux/bpf.h>	/* __u32, struct bpf_spin_lock */
+#endif
+
+#define IPC_COMM_LEN 16
+
+/* Numbering is part of the map ABI between bpf/ and src/. */
+enum ipc_mechanism {
+	IPC_PIPE = 0,
+	IPC_FIFO,
+	IPC_SIGNAL,
+	IPC_UNIX_STREAM,
+	IPC_UNIX_DGRAM,
+	IPC_UNIX_SEQPACKET,
+	IPC_LOOPBACK_TCP,
+	IPC_LOOPBACK_UDP,
+	IPC_PTY,
+	IPC_MECHANISM_COUNT,
+};
+
+/* One side of a flow: the thread group and the name of the thread that acted. */
+struct ipc_endpoint {
+	__u32 tgid;
+	char comm[IPC_COMM_LEN];
+};
+
+/* Key of the in-kernel flow counters. */
+struct ipc_flow_key {
+	struct ipc_endpoint src;
+	struct ipc_endpoint dst;
+	__u8 mechanism;
+	__u8 pad;
+	__u16 signal;		/* signal number for IPC_SIGNAL, else 0 */
+};
+
+struct ipc_flow_counts {
+	__u64 messages;
+	__u64 bytes;
+};
+
+/*
+ * When the flow table is full a flow is added to an overflow slot instead:
+ * one per mechanism, and for signals one per signal number, so that no
+ * count is lost and the exporter can show the folding.
+ */
+#define IPC_SIGNAL_MAX 64
+#define IPC_OVERFLOW_SLOTS (IPC_MECHANISM_COUNT + IPC_SIGNAL_MAX + 1)
+
+static inline unsigned int ipc_overflow_slot(unsigned int mechanism, unsigned int signal)
+{
+	if (mechanism == IPC_SIGNAL && signal <= IPC_SIGNAL_MAX)
+		return IPC_MECHANISM_COUNT + signal;
+	return mechanism < IPC_MECHANISM_COUNT ? mechanism : 0;
+}
+
+/*
+ * Counters the kernel side keeps about itself, one array slot each,
+ * per CPU.  User space sums the CPUs.
+ */
+enum ipc_health_counter {
+	/* flow table full: the flow went to the overflow slot of its mechanism */
+	IPC_HEALTH_FLOW_TABLE_FULL = 0,
+	/* pipe state table full: bytes counted with an unknown peer */
+	IPC_HEALTH_PIPE_TABLE_FULL,
+	/* a pipe queue ran out of slots: oldest share settled with an unknown peer */
+	IPC_HEALTH_PIPE_QUEUE_FULL,
+	/* bytes a pipe held that no reader will ever consume (FIFO reopened empty) */
+	IPC_HEALTH_PIPE_STALE_BYTES,
+	IPC_HEALTH_COUNTER_COUNT,
+};
+
+/*
+ * Per-pipe attribution queue (see bpf/pipe_attribution.bpf.h).  User space
+ * reads it only to collect queues of pipes that have gone idle.
+ */
+#define PIPE_QUEUE_SLOTS 8
+#define PIPE_QUEUE_MASK (PIPE_QUEUE_SLOTS - 1)
+
+struct pipe_key {
+	__u64 pipe;		/* struct pipe_inode_info address */
+	__u64 ino;		/* inode number: tells a reused address apart */
+};
+
+struct pipe_share {
+	struct ipc_endpoint who;
+	__u32 bytes;
+	__u32 messages;
+};
+
+struct pipe_queue {
+	struct bpf_spin_lock lock;
+	__u8 holds_debts;
+	__u8 first;
+	__u8 count;
+	__u8 pad;
+	__u64 last_active_ns;	/* for garbage collection in user space */
+	struct pipe_key owner;	/* detects an entry deleted and reused under us */
+	struct pipe_share shares[PIPE_QUEUE_SLOTS];
+};
+
+/* Placeholder identities, also written by the kernel side. */
+#define IPC_TGID_KERNEL 0
+#define IPC_COMM_KERNEL "[kernel]"
+#define IPC_COMM_UNKNOWN "[unknown]"
+
+#endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* CO-RE reads of kernel objects shared by every mechanism. */
+#ifndef KERNEL_ACCESS_BPF_H
+#define KERNEL_ACCESS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "ipc_types.h"
+
+#define S_IFMT 00170000
+#define S_IFIFO 0010000
+#define PIPEFS_MAGIC 0x50495045
+
+static __always_inline void endpoint_of_current(struct ipc_endpoint *ep)
+{
+	ep->tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(ep->comm, sizeof(ep->comm));
+}
+
+static __always_inline void endpoint_of_task(struct ipc_endpoint *ep, struct task_struct *task)
+{
+	ep->tgid = BPF_CORE_READ(task, tgid);
+	bpf_probe_read_kernel_str(ep->comm, sizeof(ep->comm), &task->comm);
+}
+
+static __always_inline void endpoint_placeholder(struct ipc_endpoint *ep, const char *name)
+{
+	__builtin_memset(ep, 0, sizeof(*ep));
+	__builtin_memcpy(ep->comm, name, 10);
+}
+
+/* The file behind a descriptor of the current task, or NULL. */
+static __always_inline struct file *current_fd_file(unsigned int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **table;
+	struct file *file = NULL;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	table = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &table[fd]))
+		return NULL;
+	return file;
+}
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading, attaching and detaching the kernel programs. */
+#ifndef BPF_LOADER_H
+#define BPF_LOADER_H
+
+#include <stdbool.h>
+
+struct ipc_exporter_bpf;
+
+struct probe_options {
+	unsigned int flow_table_size;	/* entries per flow table; 0: default */
+	unsigned int pipe_table_size;	/* pipes tracked at once; 0: default */
+	bool verbose;			/* libbpf's own messages */
+};
+
+/* A kernel hook in use, and the mechanisms it serves. */
+struct probe_hook {
+	const char *hook;	/* "tp_btf/sys_exit" */
+	const char *mechanisms;	/* "pipe,fifo" */
+};
+
+struct probe {
+	struct ipc_exporter_bpf *skel;
+	const struct probe_hook *hooks;
+	unsigned int nhooks;
+};
+
+/* Returns 0, or a negative errno after logging one clear line. */
+int probe_open(struct probe *p, const struct probe_options *opts);
+void probe_close(struct probe *p);
+/* Whether the loaded programs count this mechanism (enum ipc_mechanism). */
+bool probe_counts_mechanism(const struct probe *p, unsigned int mechanism);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The embedded HTTP server: routes, methods, compression. */
+#ifndef HTTP_SERVER_H
+#define HTTP_SERVER_H
+
+#include "listen_address.h"
+
+struct flow_collector;
+struct MHD_Daemon;
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct flow_collector *collector;
+	const char *telemetry_path;
+	int listen_fd;
+};
+
+/* 0, or -1 after logging why (address in use, ...). */
+int http_server_start(struct http_server *s, const struct listen_address *addr, const char *address_text,
+		      const char *telemetry_path, struct flow_collector *collector);
+void http_server_stop(struct http_server *s);
+
+#endif

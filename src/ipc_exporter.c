@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ipc_exporter: serves the host's IPC flows to Prometheus. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bpf_loader.h"
+#include "flow_collector.h"
+#include "http_server.h"
+#include "listen_address.h"
+#include "log.h"
+#include "option_parse.h"
+#include "pipe_queue_gc.h"
+
+#define DEFAULT_LISTEN_ADDRESS ":19163"
+#define DEFAULT_TELEMETRY_PATH "/metrics"
+#define GC_INTERVAL_SECONDS 30
+
+struct exporter_config {
+	const char *listen_address;
+	const char *telemetry_path;
+	struct probe_options probe;
+	bool verbose;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ipc_exporter [options]\n"
+		"\n"
+		"Counts inter-process communication on this host with eBPF and serves it\n"
+		"to Prometheus.  Runs as root.\n"
+		"\n"
+		"  --web.listen-address=ADDR   address to serve on: HOST:PORT, :PORT (all\n"
+		"                              interfaces) or [IPV6]:PORT (default %s)\n"
+		"  --web.telemetry-path=PATH   path of the metrics page (default %s)\n"
+		"  --flow-table-size=N         kernel flow entries between two scrapes\n"
+		"                              (default 16384; the rest is counted as overflow)\n"
+		"  --pipe-table-size=N         pipes tracked at once (default 16384)\n"
+		"  -v, --verbose               log more, including libbpf's messages\n"
+		"  -h, --help                  show this help\n"
+		"  --version                   show the version\n",
+		DEFAULT_LISTEN_ADDRESS, DEFAULT_TELEMETRY_PATH);
+}
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_TELEMETRY,
+	OPT_FLOW_TABLE,
+	OPT_PIPE_TABLE,
+	OPT_VERSION,
+};
+
+static int parse_args(int argc, char **argv, struct exporter_config *cfg)
+{
+	static const struct option options[] = {
+		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
+		{ "web.telemetry-path", required_argument, NULL, OPT_TELEMETRY },
+		{ "flow-table-size", required_argument, NULL, OPT_FLOW_TABLE },
+		{ "pipe-table-size", required_argument, NULL, OPT_PIPE_TABLE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_LISTEN:
+			cfg->listen_address = optarg;
+			break;
+		case OPT_TELEMETRY:
+			if (optarg[0] != '/' || optarg[1] == '\0') {
+				log_warnx("--web.telemetry-path must start with / and not be /: \"%s\"", optarg);
+				return -1;
+			}
+			cfg->telemetry_path = optarg;
+			break;
+		case OPT_FLOW_TABLE:
+			if (option_parse_uint("--flow-table-size", optarg, 16, 1u << 24,
+					      &cfg->probe.flow_table_size) < 0)
+				return -1;
+			break;
+		case OPT_PIPE_TABLE:
+			if (option_parse_uint("--pipe-table-size", optarg, 16, 1u << 22,
+					      &cfg->probe.pipe_table_size) < 0)
+				return -1;
+			break;
+		case 'v':
+			cfg->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("ipc_exporter %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		log_warnx("unexpected argument \"%s\" (options start with --)", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct exporter_config cfg = {
+		.listen_address = DEFAULT_LISTEN_ADDRESS,
+		.telemetry_path = DEFAULT_TELEMETRY_PATH,
+	};
+	struct listen_address addr;
+	struct flow_collector collector;
+	struct http_server server;
+	struct probe probe;
+	struct timespec gc_wait = { .tv_sec = GC_INTERVAL_SECONDS };
+	char err[256];
+	sigset_t stop_signals;
+	int sig, status = 1;
+
+	log_init("ipc_exporter", false);
+	if (parse_args(argc, argv, &cfg) < 0)
+		return 2;
+	log_init("ipc_exporter", cfg.verbose);
+	cfg.probe.verbose = cfg.verbose;
+	if (listen_address_parse(cfg.listen_address, &addr, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return 2;
+	}
+
+	/* Block the stop signals in every thread; the main thread waits for them. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (probe_open(&probe, &cfg.probe) < 0)
+		return 1;
+	if (flow_collector_init(&collector, &probe) < 0) {
+		log_warnx("cannot initialise the collector");
+		goto out_probe;
+	}
+	if (http_server_start(&server, &addr, cfg.listen_address, cfg.telemetry_path, &collector) < 0)
+		goto out_collector;
+
+	for (;;) {
+		sig = sigtimedwait(&stop_signals, NULL, &gc_wait);
+		if (sig == SIGINT || sig == SIGTERM) {
+			log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+			break;
+		}
+		if (sig < 0 && errno == EAGAIN)
+			pipe_queue_gc(&collector);
+	}
+	status = 0;
+	http_server_stop(&server);
+out_collector:
+	flow_collector_free(&collector);
+out_probe:
+	probe_close(&probe);
+	return status;
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf_loader.h"
+#include "exposition.h"
+#include "ipc_names.h"
+#include "metrics_page.h"
+#include "process_stats.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define OVERFLOW_COMM "[overflow]"
+
+static void flow_labels(struct metric_label *labels, const char *mechanism, const char *src, const char *dst)
+{
+	labels[0] = (struct metric_label){ "mechanism", mechanism };
+	labels[1] = (struct metric_label){ "src_comm", src };
+	labels[2] = (struct metric_label){ "dst_comm", dst };
+}
+
+static void render_messages(struct strbuf *out, const struct series **sorted, size_t n,
+			    const struct flow_collector *c)
+{
+	struct metric_label labels[3];
+
+	exposition_family(out, "ipc_messages_total", "counter",
+			  "IPC operations from a source to a destination process: one per write-side call "
+			  "that moved data, per datagram, per signal.");
+	for (size_t i = 0; i < n; i++) {
+		flow_labels(labels, mechanism_name(sorted[i]->key.mechanism), sorted[i]->key.src_comm,
+			    sorted[i]->key.dst_comm);
+		exposition_sample_u64(out, "ipc_messages_total", labels, 3, sorted[i]->messages);
+	}
+	/* Flows that found the kernel table full, folded per mechanism. */
+	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
+		uint64_t messages = c->overflow[m].messages;
+
+		if (m == IPC_SIGNAL)
+			for (unsigned int sig = 0; sig <= IPC_SIGNAL_MAX; sig++)
+				messages += c->overflow[ipc_overflow_slot(IPC_SIGNAL, sig)].messages;
+		if (!messages)
+			continue;
+		flow_labels(labels, mechanism_name(m), OVERFLOW_COMM, OVERFLOW_COMM);
+		exposition_sample_u64(out, "ipc_messages_total", labels, 3, messages);
+	}
+}
+
+static void render_bytes(struct strbuf *out, const struct series **sorted, size_t n,
+			 const struct flow_collector *c)
+{
+	struct metric_label labels[3];
+
+	exposition_family(out, "ipc_bytes_total", "counter",
+			  "Payload bytes moved from a source to a destination process, counted when the "
+			  "destination received them.");
+	for (size_t i = 0; i < n; i++) {
+		if (sorted[i]->key.mechanism == IPC_SIGNAL)
+			continue;
+		flow_labels(labels, mechanism_name(sorted[i]->key.mechanism), sorted[i]->key.src_comm,
+			    sorted[i]->key.dst_comm);
+		exposition_sample_u64(out, "ipc_bytes_total", labels, 3, sorted[i]->bytes);
+	}
+	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
+		if (m == IPC_SIGNAL || !c->overflow[m].messages)
+			continue;
+		flow_labels(labels, mechanism_name(m), OVERFLOW_COMM, OVERFLOW_COMM);
+		exposition_sample_u64(out, "ipc_bytes_total", labels, 3, c->overflow[m].bytes);
+	}
+}
+
+static void render_signals(struct strbuf *out, const struct series **sorted, size_t n,
+			   const struct flow_collector *c)
+{
+	struct metric_label labels[3];
+	char name[32];
+
+	exposition_family(out, "ipc_signals_total", "counter",
+			  "Signals generated, by signal, from the sending process ([kernel] when the "
+			  "kernel sent it) to the target process.");
+	for (size_t i = 0; i < n; i++) {
+		if (sorted[i]->key.mechanism != IPC_SIGNAL)
+			continue;
+		signal_name(sorted[i]->key.signal, name, sizeof(name));
+		labels[0] = (struct metric_label){ "signal", name };
+		labels[1] = (struct metric_label){ "src_comm", sorted[i]->key.src_comm };
+		labels[2] = (struct metric_label){ "dst_comm", sorted[i]->key.dst_comm };
+		exposition_sample_u64(out, "ipc_signals_total", labels, 3, sorted[i]->messages);
+	}
+	for (unsigned int sig = 0; sig <= IPC_SIGNAL_MAX; sig++) {
+		const struct ipc_flow_counts *o = &c->overflow[ipc_overflow_slot(IPC_SIGNAL, sig)];
+
+		if (!o->messages)
+			continue;
+		signal_name(sig, name, sizeof(name));
+		labels[0] = (struct metric_label){ "signal", name };
+		labels[1] = (struct metric_label){ "src_comm", OVERFLOW_COMM };
+		labels[2] = (struct metric_label){ "dst_comm", OVERFLOW_COMM };
+		exposition_sample_u64(out, "ipc_signals_total", labels, 3, o->messages);
+	}
+}
+
+static void render_counter(struct strbuf *out, const char *name, const char *help, uint64_t value)
+{
+	exposition_family(out, name, "counter", help);
+	exposition_sample_u64(out, name, NULL, 0, value);
+}
+
+static void render_gauge(struct strbuf *out, const char *name, const char *help, double value)
+{
+	exposition_family(out, name, "gauge", help);
+	exposition_sample_double(out, name, NULL, 0, value);
+}
+
+static void render_exporter(struct strbuf *out, const struct flow_collector *c)
+{
+	const struct probe *p = c->probe;
+	struct metric_label labels[2];
+
+	exposition_family(out, "ipc_exporter_build_info", "gauge", "Version of ipc_exporter; always 1.");
+	labels[0] = (struct metric_label){ "version", PACKAGE_VERSION };
+	exposition_sample_u64(out, "ipc_exporter_build_info", labels, 1, 1);
+
+	exposition_family(out, "ipc_exporter_hook_info", "gauge",
+			  "Kernel hooks attached, with the mechanisms each one counts; always 1.");
+	for (unsigned int i = 0; i < p->nhooks; i++) {
+		labels[0] = (struct metric_label){ "hook", p->hooks[i].hook };
+		labels[1] = (struct metric_label){ "mechanisms", p->hooks[i].mechanisms };
+		exposition_sample_u64(out, "ipc_exporter_hook_info", labels, 2, 1);
+	}
+
+	exposition_family(out, "ipc_exporter_mechanism_available", "gauge",
+			  "1 if the mechanism is counted on this kernel, 0 if it is not (its series then "
+			  "stay absent rather than read as zero traffic).");
+	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
+		labels[0] = (struct metric_label){ "mechanism", mechanism_name(m) };
+		exposition_sample_u64(out, "ipc_exporter_mechanism_available", labels, 1,
+				      probe_counts_mechanism(p, m));
+	}
+
+	render_counter(out, "ipc_exporter_flow_table_full_total",
+		       "Events that found the kernel flow table full and were counted in the "
+		       "[overflow] series of their mechanism.",
+		       c->health[IPC_HEALTH_FLOW_TABLE_FULL]);
+	render_counter(out, "ipc_exporter_pipe_table_full_total",
+		       "Pipe operations on pipes that could not be tracked (table full): writes "
+		       "counted with dst_comm=\"[unknown]\".",
+		       c->health[IPC_HEALTH_PIPE_TABLE_FULL]);
+	render_counter(out, "ipc_exporter_pipe_queue_full_total",
+		       "Pipe shares settled against an [unknown] peer because a pipe's attribution "
+		       "queue was full.",
+		       c->health[IPC_HEALTH_PIPE_QUEUE_FULL]);
+	render_counter(out, "ipc_exporter_pipe_stale_bytes_total",
+		       "Bytes written to pipes or FIFOs that no reader consumed before the data was "
+		       "discarded or its queue was collected; never attributed.",
+		       c->health[IPC_HEALTH_PIPE_STALE_BYTES] + c->pipe_stale_bytes);
+	render_counter(out, "ipc_exporter_pipe_queues_collected_total",
+		       "Attribution queues of idle pipes removed from the kernel table.",
+		       c->pipe_queues_collected);
+	render_counter(out, "ipc_exporter_series_dropped_total",
+		       "Kernel flow entries that could not be added to the exported series (out of "
+		       "memory).",
+		       c->series_add_failures);
+	render_counter(out, "ipc_exporter_flows_drained_total",
+		       "Kernel flow-table entries moved into the exported series.", c->flows_drained);
+	render_gauge(out, "ipc_exporter_series", "Label sets currently exported per family.",
+		     (double)c->series.count);
+}
+
+int metrics_page_render(struct flow_collector *c, struct strbuf *out)
+{
+	const struct series **sorted;
+	struct timespec start, end;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pthread_mutex_lock(&c->lock);
+	err = flow_collector_drain(c);
+	sorted = series_table_sorted(&c->series);
+	if (!sorted) {
+		pthread_mutex_unlock(&c->lock);
+		return -ENOMEM;
+	}
+	render_messages(out, sorted, c->series.count, c);
+	render_bytes(out, sorted, c->series.count, c);
+	render_signals(out, sorted, c->series.count, c);
+	render_exporter(out, c);
+	free(sorted);
+	pthread_mutex_unlock(&c->lock);
+
+	process_stats_render(out);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	render_gauge(out, "ipc_exporter_scrape_duration_seconds",
+		     "Time this scrape took to drain the kernel and write the page.",
+		     (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9);
+	render_gauge(out, "ipc_exporter_scrape_error",
+		     "1 if reading the kernel tables failed in this scrape, else 0.", err < 0);
+	return out->failed ? -ENOMEM : 0;
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_loader.h"
+#include "flow_collector.h"
+#include "ipc_exporter.skel.h"
+#include "log.h"
+#include "pipe_queue_gc.h"
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static __u64 queued_bytes(const struct pipe_queue *q)
+{
+	__u64 sum = 0;
+
+	for (unsigned int i = 0; i < q->count && i < PIPE_QUEUE_SLOTS; i++)
+		sum += q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes;
+	return sum;
+}
+
+void pipe_queue_gc(struct flow_collector *c)
+{
+	struct bpf_map *map = c->probe->skel->maps.pipe_queues;
+	int fd = bpf_map__fd(map);
+	__u32 capacity = bpf_map__max_entries(map);
+	struct pipe_key key, next, *victims;
+	struct pipe_queue q;
+	__u64 now = monotonic_ns(), stale = 0;
+	__u32 entries = 0, nvictims = 0;
+	void *cursor = NULL;
+
+	victims = calloc(capacity, sizeof(*victims));
+	if (!victims)
+		return;
+	/* First pass: count, to know whether data-holding queues may go. */
+	while (bpf_map_get_next_key(fd, cursor, &next) == 0) {
+		key = next;
+		cursor = &key;
+		entries++;
+	}
+	cursor = NULL;
+	while (bpf_map_get_next_key(fd, cursor, &next) == 0 && nvictims < capacity) {
+		key = next;
+		cursor = &key;
+		if (bpf_map_lookup_elem_flags(fd, &key, &q, BPF_F_LOCK) != 0)
+			continue;
+		if (q.count == 0 && now - q.last_active_ns > PIPE_QUEUE_IDLE_EMPTY_SECONDS * 1000000000ULL) {
+			victims[nvictims++] = key;
+		} else if (q.count && entries * 2 > capacity &&
+			   now - q.last_active_ns > PIPE_QUEUE_IDLE_DATA_SECONDS * 1000000000ULL) {
+			victims[nvictims++] = key;
+			if (!q.holds_debts)
+				stale += queued_bytes(&q);
+		}
+	}
+	for (__u32 i = 0; i < nvictims; i++)
+		bpf_map_delete_elem(fd, &victims[i]);
+	free(victims);
+
+	pthread_mutex_lock(&c->lock);
+	c->pipe_queues_collected += nvictims;
+	c->pipe_stale_bytes += stale;
+	pthread_mutex_unlock(&c->lock);
+	if (nvictims)
+		log_debug("collected %u idle pipe queues of %u", nvictims, entries);
+}

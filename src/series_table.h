@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Running totals per exported label set.  Kernel flow entries are drained
+ * into it at every scrape and then removed from the kernel, so the totals
+ * keep going up after the processes behind them are gone.
+ */
+#ifndef SERIES_TABLE_H
+#define SERIES_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SERIES_COMM_LEN 16
+
+struct series_key {
+	uint8_t mechanism;
+	uint8_t signal;		/* signal number for the signal mechanism, else 0 */
+	char src_comm[SERIES_COMM_LEN];	/* NUL-terminated */
+	char dst_comm[SERIES_COMM_LEN];
+};
+
+struct series {
+	struct series_key key;
+	uint64_t messages;
+	uint64_t bytes;
+	uint8_t used;
+};
+
+struct series_table {
+	struct series *slots;
+	size_t capacity;	/* a power of two */
+	size_t count;
+};
+
+void series_table_free(struct series_table *t);
+/* Adds to the totals of key, creating the entry; -ENOMEM on failure. */
+int series_table_add(struct series_table *t, const struct series_key *key, uint64_t messages,
+		     uint64_t bytes);
+const struct series *series_table_find(const struct series_table *t, const struct series_key *key);
+/* The used entries, sorted by key, in a new array the caller frees. */
+const struct series **series_table_sorted(const struct series_table *t);
+
+#endif

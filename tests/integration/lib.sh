@@ -1,0 +1,152 @@
+# Shared helpers for the integration tests: TAP output, a real exporter on a
+# free port, scrapes with curl, and comparison with a workload's ground truth.
+# shellcheck shell=bash
+
+TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
+CURL=${CURL:-curl}
+EXPORTER=$TOP_BUILDDIR/src/ipc_exporter
+WORKLOAD=$TOP_BUILDDIR/tests/workloads/ipc_workload
+
+TEST_TMP=$(mktemp -d /tmp/ipc_exporter_test.XXXXXX)
+TAP_COUNT=0
+TAP_FAILED=0
+EXPORTER_PID=
+EXPORTER_PORT=
+
+tap_ok() { # CONDITION_EXIT_STATUS DESCRIPTION
+	TAP_COUNT=$((TAP_COUNT + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_COUNT - $2"
+	else
+		echo "not ok $TAP_COUNT - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+tap_eq() { # GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then
+		tap_ok 0 "$3"
+	else
+		tap_ok 1 "$3"
+		echo "#   got:  $1"
+		echo "#   want: $2"
+	fi
+}
+
+tap_diag() { sed 's/^/#   /'; }
+
+tap_skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+cleanup() {
+	exporter_stop
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+
+tap_finish() {
+	echo "1..$TAP_COUNT"
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root to load BPF programs"
+}
+
+# A name prefix unique to this run: process names are PREFIX-ROLE, <= 15 bytes.
+unique_prefix() {
+	printf '%s%04x' "$1" $((RANDOM % 65536))
+}
+
+# Starts the exporter on a free loopback port; extra arguments are passed on.
+exporter_start() {
+	local attempt
+	for attempt in 1 2 3 4 5; do
+		EXPORTER_PORT=$((20000 + RANDOM % 20000))
+		"$EXPORTER" --web.listen-address="127.0.0.1:$EXPORTER_PORT" "$@" >"$TEST_TMP/exporter.log" 2>&1 &
+		EXPORTER_PID=$!
+		local i
+		for i in $(seq 1 100); do
+			if "$CURL" -sf -o /dev/null "http://127.0.0.1:$EXPORTER_PORT/metrics"; then
+				return 0
+			fi
+			kill -0 "$EXPORTER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		wait "$EXPORTER_PID" 2>/dev/null
+		EXPORTER_PID=
+		grep -q "already in use" "$TEST_TMP/exporter.log" || break
+	done
+	echo "# exporter did not start:"
+	tap_diag <"$TEST_TMP/exporter.log"
+	return 1
+}
+
+exporter_stop() {
+	if [ -n "$EXPORTER_PID" ]; then
+		kill -TERM "$EXPORTER_PID" 2>/dev/null
+		wait "$EXPORTER_PID" 2>/dev/null
+		EXPORTER_PID=
+	fi
+}
+
+scrape() { # FILE
+	"$CURL" -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" >"$1"
+}
+
+# The value of one exact series in a scrape, 0 if absent.
+series_value() { # FILE SERIES
+	awk -v s="$2" 'index($0, s " ") == 1 { v = substr($0, length(s) + 2) } END { print (v == "" ? 0 : v) }' "$1"
+}
+
+# Checks the scrape deltas against a workload's truth lines:
+#   flow MECHANISM SRC DST MESSAGES BYTES  /  signal SIGNO SRC DST COUNT
+check_truth() { # BEFORE AFTER TRUTH
+	local kind a b c d e series want got name
+	while read -r kind a b c d e; do
+		case $kind in
+		flow)
+			for family in messages bytes; do
+				series="ipc_${family}_total{mechanism=\"$a\",src_comm=\"$b\",dst_comm=\"$c\"}"
+				want=$d
+				[ "$family" = bytes ] && want=$e
+				got=$(($(series_value "$2" "$series") - $(series_value "$1" "$series")))
+				tap_eq "$got" "$want" "$series"
+			done
+			;;
+		signal)
+			name=$(signal_name "$a")
+			series="ipc_signals_total{signal=\"$name\",src_comm=\"$b\",dst_comm=\"$c\"}"
+			got=$(($(series_value "$2" "$series") - $(series_value "$1" "$series")))
+			tap_eq "$got" "$d" "$series"
+			;;
+		esac
+	done <"$3"
+}
+
+# Every series of FAMILY naming a PREFIX process must be one the truth names:
+# no bytes went to an [unknown] or wrong peer.
+check_no_other_series() { # AFTER TRUTH PREFIX FAMILY
+	local extra
+	extra=$(grep "^$4{" "$1" | grep -- "_comm=\"$3-" | while read -r series value; do
+		grep -q "^flow $(echo "$series" | sed -E 's/.*mechanism="([^"]*)",src_comm="([^"]*)",dst_comm="([^"]*)".*/\1 \2 \3/') " "$2" ||
+			echo "$series $value"
+	done)
+	tap_eq "$extra" "" "no $4 series for $3 processes beyond the ground truth"
+}
+
+signal_name() { # NUMBER -> the exporter's name for it
+	local n=$1
+	case $n in
+	10) echo SIGUSR1 ;; 12) echo SIGUSR2 ;; 17) echo SIGCHLD ;; 15) echo SIGTERM ;;
+	*)
+		local rtmin
+		rtmin=$(kill -l SIGRTMIN 2>/dev/null || echo 34)
+		if [ "$n" -eq "$rtmin" ]; then echo SIGRTMIN; else echo "SIGRTMIN+$((n - rtmin))"; fi
+		;;
+	esac
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The running totals: add, find, growth past many entries, sorted order. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "series_table.h"
+#include "tap.h"
+
+static struct series_key key(int mechanism, const char *src, const char *dst)
+{
+	struct series_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.mechanism = (uint8_t)mechanism;
+	snprintf(k.src_comm, sizeof(k.src_comm), "%s", src);
+	snprintf(k.dst_comm, sizeof(k.dst_comm), "%s", dst);
+	return k;
+}
+
+int main(void)
+{
+	struct series_table t = { 0 };
+	struct series_key a = key(0, "writer", "reader"), b = key(1, "writer", "reader");
+	const struct series *s, **sorted;
+	char name[16];
+	int all_found = 1;
+
+	tap_ok(series_table_find(&t, &a) == NULL, "empty table finds nothing");
+	series_table_add(&t, &a, 2, 200);
+	series_table_add(&t, &a, 3, 300);
+	series_table_add(&t, &b, 1, 10);
+	s = series_table_find(&t, &a);
+	tap_ok(s && s->messages == 5 && s->bytes == 500, "totals of one key add up (5 messages, 500 bytes)");
+	s = series_table_find(&t, &b);
+	tap_ok(s && s->messages == 1 && s->bytes == 10, "same names, other mechanism: a separate series");
+	tap_ok(t.count == 2, "two series");
+
+	for (int i = 0; i < 100000; i++) {
+		struct series_key k;
+
+		snprintf(name, sizeof(name), "p%d", i);
+		k = key(2, name, "sink");
+		series_table_add(&t, &k, 1, (uint64_t)i);
+	}
+	tap_ok(t.count == 100002, "100000 more series after growth (count %zu)", t.count);
+	for (int i = 0; i < 100000; i += 997) {
+		struct series_key k;
+
+		snprintf(name, sizeof(name), "p%d", i);
+		k = key(2, name, "sink");
+		s = series_table_find(&t, &k);
+		if (!s || s->bytes != (uint64_t)i)
+			all_found = 0;
+	}
+	tap_ok(all_found, "entries keep their totals across growth");
+
+	sorted = series_table_sorted(&t);
+	tap_ok(sorted && sorted[0]->key.mechanism == 0 && sorted[1]->key.mechanism == 1, "sorted by mechanism first");
+	tap_ok(sorted && strcmp(sorted[2]->key.src_comm, "p0") == 0 && strcmp(sorted[3]->key.src_comm, "p1") == 0 &&
+		       strcmp(sorted[4]->key.src_comm, "p10") == 0,
+	       "then by source name");
+	free(sorted);
+	series_table_free(&t);
+	return tap_done();
+}

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPC with known ground truth, for the integration tests.
+ *
+ * Every process names itself PREFIX-ROLE with prctl(PR_SET_NAME) before it
+ * moves a byte.  The workload prints what really happened, one line a flow:
+ *
+ *   flow MECHANISM SRC_COMM DST_COMM MESSAGES BYTES
+ *   signal SIGNO SRC_COMM DST_COMM COUNT
+ *
+ * Pipe truth comes from the readers, not from the design under test: each
+ * write carries its writer's tag in every byte (lowercase in the first byte,
+ * uppercase after), so a reader knows whose bytes it got and how many
+ * writes began in them, whatever the interleaving.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PROCS 8
+
+struct pipe_plan {
+	const char *mechanism;	/* "pipe" or "fifo" */
+	const char *prefix;
+	const char *fifo_path;
+	int writers, readers, writes, size, read_size;
+	int reader_delay_ms;	/* readers start this late (writers may be gone) */
+	int use_vectors;	/* writev/readv in two halves instead of write/read */
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "ipc_workload: %s: %s\n", what, strerror(errno));
+	exit(99);
+}
+
+static void set_name(const char *prefix, const char *role, int index)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%s-%s%d", prefix, role, index);
+	if (prctl(PR_SET_NAME, name) < 0)
+		die("prctl");
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static ssize_t write_all(int fd, const char *buf, size_t n, int vectors)
+{
+	struct iovec iov[2] = { { (void *)buf, n / 2 }, { (void *)(buf + n / 2), n - n / 2 } };
+
+	/* n <= PIPE_BUF: one call moves it all, atomically */
+	return vectors ? writev(fd, iov, 2) : write(fd, buf, n);
+}
+
+static void run_writer(const struct pipe_plan *p, int fd, int index)
+{
+	char *buf = malloc((size_t)p->size);
+
+	set_name(p->prefix, "w", index);
+	memset(buf, 'A' + index, (size_t)p->size);
+	buf[0] = (char)('a' + index);
+	for (int i = 0; i < p->writes; i++)
+		if (write_all(fd, buf, (size_t)p->size, p->use_vectors) != p->size)
+			die("write");
+	_exit(0);
+}
+
+/* Reports "WRITER_INDEX MESSAGES BYTES" per writer on the result descriptor. */
+static void run_reader(const struct pipe_plan *p, int fd, int index, int result_fd)
+{
+	long bytes[MAX_PROCS] = { 0 }, messages[MAX_PROCS] = { 0 };
+	char *buf = malloc((size_t)p->read_size), line[128];
+	ssize_t n;
+
+	set_name(p->prefix, "r", index);
+	if (p->reader_delay_ms)
+		sleep_ms(p->reader_delay_ms);
+	for (;;) {
+		if (p->use_vectors) {
+			struct iovec iov[2] = { { buf, (size_t)p->read_size / 2 },
+						{ buf + p->read_size / 2, (size_t)p->read_size - (size_t)p->read_size / 2 } };
+			n = readv(fd, iov, 2);
+		} else {
+			n = read(fd, buf, (size_t)p->read_size);
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			int lower = buf[i] >= 'a' && buf[i] < 'a' + MAX_PROCS;
+			int w = lower ? buf[i] - 'a' : buf[i] - 'A';
+
+			if (w < 0 || w >= MAX_PROCS)
+				continue;
+			bytes[w]++;
+			messages[w] += lower;
+		}
+	}
+	for (int w = 0; w < p->writers; w++) {
+		int len = snprintf(line, sizeof(line), "%d %ld %ld\n", w, messages[w], bytes[w]);
+
+		if (write(result_fd, line, (size_t)len) != len)
+			die("result");
+	}
+	_exit(0);
+}
+
+static int open_fifo(const struct pipe_plan *p, int flags)
+{
+	int fd = open(p->fifo_path, flags);
+
+	if (fd < 0)
+		die("open fifo");
+	return fd;
+}
+
+static int run_pipe(const struct pipe_plan *p)
+{
+	int fds[2], results[2], status, failed = 0;
+	long messages[MAX_PROCS][MAX_PROCS] = { { 0 } }, bytes[MAX_PROCS][MAX_PROCS] = { { 0 } };
+	FILE *in;
+	char line[128];
+	int fifo = strcmp(p->mechanism, "fifo") == 0;
+
+	if (pipe(results) < 0)
+		die("pipe");
+	if (fifo) {
+		unlink(p->fifo_path);
+		if (mkfifo(p->fifo_path, 0600) < 0)
+			die("mkfifo");
+	} else if (pipe(fds) < 0) {
+		die("pipe");
+	}
+	for (int r = 0; r < p->readers; r++) {
+		if (fork() == 0) {
+			int fd = fifo ? open_fifo(p, O_RDONLY) : fds[0];
+
+			close(results[0]);
+			if (!fifo)
+				close(fds[1]);
+			run_reader(p, fd, r, results[1]);
+		}
+	}
+	for (int w = 0; w < p->writers; w++) {
+		if (fork() == 0) {
+			int fd = fifo ? open_fifo(p, O_WRONLY) : fds[1];
+
+			close(results[0]);
+			close(results[1]);
+			if (!fifo)
+				close(fds[0]);
+			run_writer(p, fd, w);
+		}
+	}
+	if (!fifo) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+	close(results[1]);
+	in = fdopen(results[0], "r");
+	for (int r = 0; r < p->readers; r++) {
+		for (int w = 0; w < p->writers; w++) {
+			int wi;
+			long m, b;
+
+			if (!fgets(line, sizeof(line), in) || sscanf(line, "%d %ld %ld", &wi, &m, &b) != 3 || wi < 0 ||
+			    wi >= MAX_PROCS)
+				die("reader result");
+			messages[wi][r] += m;
+			bytes[wi][r] += b;
+		}
+	}
+	while (wait(&status) > 0)
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	if (fifo)
+		unlink(p->fifo_path);
+	for (int w = 0; w < p->writers; w++)
+		for (int r = 0; r < p->readers; r++)
+			if (bytes[w][r])
+				printf("flow %s %s-w%d %s-r%d %ld %ld\n", p->mechanism, p->prefix, w, p->prefix, r,
+				       messages[w][r], bytes[w][r]);
+	return failed ? 99 : 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A sender sends COUNT signals SIGNO to a receiver that handles them, then
+ * one to itself; the parent (named PREFIX-parent) gets SIGCHLD from the
+ * kernel for each child.
+ */
+static int run_signals(const char *prefix, int signo, int count)
+{
+	int ready[2], done[2], status, failed = 0;
+	pid_t receiver, sender;
+	char c;
+
+	set_name(prefix, "parent", 0);
+	if (pipe(ready) < 0 || pipe(done) < 0)
+		die("pipe");
+	receiver = fork();
+	if (receiver == 0) {
+		/* A handler that does nothing: the signals are delivered, not ignored. */
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		set_name(prefix, "recv", 0);
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(signo, &sa, NULL) < 0)
+			die("sigaction");
+		close(ready[0]);
+		close(done[1]);
+		if (write(ready[1], "r", 1) != 1)
+			die("ready");
+		while (read(done[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	if (read(ready[0], &c, 1) != 1)
+		die("ready");
+	sender = fork();
+	if (sender == 0) {
+		union sigval value = { 0 };
+
+		set_name(prefix, "send", 0);
+		for (int i = 0; i < count; i++) {
+			if (signo >= SIGRTMIN ? sigqueue(receiver, signo, value) : kill(receiver, signo))
+				die("send signal");
+		}
+		/* one to itself, with a handler so it survives */
+		signal(SIGUSR2, on_signal);
+		if (raise(SIGUSR2))
+			die("raise");
+		_exit(0);
+	}
+	waitpid(sender, &status, 0);
+	failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	close(done[1]);
+	waitpid(receiver, &status, 0);
+	failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	printf("signal %d %s-send0 %s-recv0 %d\n", signo, prefix, prefix, count);
+	printf("signal %d %s-send0 %s-send0 1\n", SIGUSR2, prefix, prefix);
+	printf("signal %d [kernel] %s-parent0 2\n", SIGCHLD, prefix);
+	return failed ? 99 : 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: ipc_workload pipe|fifo PREFIX WRITERS READERS WRITES SIZE [READ_SIZE] [options]\n"
+		"       ipc_workload signal PREFIX SIGNO COUNT\n"
+		"pipe/fifo options: --reader-delay-ms N, --vectors, --fifo-path PATH\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct pipe_plan p = { 0 };
+	int i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "signal") == 0) {
+		if (argc != 5)
+			usage();
+		return run_signals(argv[2], atoi(argv[3]), atoi(argv[4]));
+	}
+	if ((strcmp(argv[1], "pipe") && strcmp(argv[1], "fifo")) || argc < 7)
+		usage();
+	p.mechanism = argv[1];
+	p.prefix = argv[2];
+	p.writers = atoi(argv[3]);
+	p.readers = atoi(argv[4]);
+	p.writes = atoi(argv[5]);
+	p.size = atoi(argv[6]);
+	p.read_size = p.size;
+	i = 7;
+	if (argc > 7 && argv[7][0] != '-')
+		p.read_size = atoi(argv[i++]);
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "--reader-delay-ms") == 0 && i + 1 < argc)
+			p.reader_delay_ms = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--vectors") == 0)
+			p.use_vectors = 1;
+		else if (strcmp(argv[i], "--fifo-path") == 0 && i + 1 < argc)
+			p.fifo_path = argv[++i];
+		else
+			usage();
+	}
+	if (p.writers < 1 || p.writers > MAX_PROCS || p.readers < 1 || p.readers > MAX_PROCS || p.size < 1 ||
+	    p.size > 4096 || p.read_size < 1 || p.writes < 0)
+		usage();
+	if (strcmp(p.mechanism, "fifo") == 0 && !p.fifo_path)
+		usage();
+	return run_pipe(&p);
+}
