@@ -84,6 +84,7 @@ enum ipc_health_counter {
  */
 #define PIPE_QUEUE_SLOTS 8
 #define PIPE_QUEUE_MASK (PIPE_QUEUE_SLOTS - 1)
+#define PIPE_POOL_SLOTS 4
 
 struct pipe_key {
 	__u64 pipe;		/* struct pipe_inode_info address */
@@ -99,12 +100,13 @@ struct pipe_share {
 struct pipe_queue {
 	struct bpf_spin_lock lock;
 	__u8 holds_debts;
-	__u8 first;
-	__u8 count;
-	__u8 pad;
+	__u8 first;		/* ring index of the oldest ordered share */
+	__u8 count;		/* ordered shares */
+	__u8 pooled;		/* pool entries in use */
 	__u64 last_active_ns;	/* for garbage collection in user space */
 	struct pipe_key owner;	/* detects an entry deleted and reused under us */
-	struct pipe_share shares[PIPE_QUEUE_SLOTS];
+	struct pipe_share shares[PIPE_QUEUE_SLOTS];	/* ordered, oldest first */
+	struct pipe_share pool[PIPE_POOL_SLOTS];	/* after them, order lost */
 };
 
 /* Placeholder identities, also written by the kernel side. */

@@ -1,25 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Exact writer -> reader attribution for pipes and FIFOs.
- *
- * A pipe is a byte FIFO, so the n-th byte read is the n-th byte written.
- * Each pipe keeps a queue of shares: (process, bytes) that one side has
- * moved and the other side has not yet matched.  A write that exits first
- * leaves a credit; a read that exits first (the reader may leave read()
- * before the writer leaves write()) leaves a debt.  The other side then
- * matches the queue from its head, byte for byte.  A queue holds either
- * credits or debts, never both.
- *
- * Messages: a write counts once, for the reader that consumes its first
- * byte.  When the queue is full a new share from the same process as the
- * last one is merged into it; a merged share hands out its messages in
- * proportion to the bytes taken, rounded up, which is again the first-byte
- * rule when the merged writes had equal sizes.
+ * Pipes and FIFOs: find the pipe behind a descriptor at syscall exit and
+ * run its attribution queue (bpf/pipe_queue.h) under the queue's lock.
  */
 #ifndef PIPE_ATTRIBUTION_BPF_H
 #define PIPE_ATTRIBUTION_BPF_H
 
 #include "flow_counts.bpf.h"
+#include "pipe_queue.h"
 
 #define PIPE_TABLE_DEFAULT_ENTRIES 16384
 
@@ -30,20 +18,14 @@ struct {
 	__type(value, struct pipe_queue);
 } pipe_queues SEC(".maps");
 
-/* What one operation settled: the counterpart of the current task. */
-struct pipe_settlements {
-	struct pipe_share matched[PIPE_QUEUE_SLOTS];
-	struct pipe_share evicted;	/* bytes == 0: none */
-	__u32 count;
-};
-
 /*
  * Per-CPU room for what does not fit on the 512-byte BPF stack.  A program
  * never runs nested with itself on one CPU, and tracepoint programs run
  * with preemption off, so one slot per CPU is enough.
  */
 struct pipe_scratch {
-	struct pipe_queue fresh;
+	/* a struct pipe_queue; raw bytes because a per-CPU map may not hold a lock type */
+	__u8 fresh[sizeof(struct pipe_queue)] __attribute__((aligned(8)));
 	struct pipe_settlements out;
 };
 
@@ -54,96 +36,14 @@ struct {
 	__type(value, struct pipe_scratch);
 } pipe_scratch SEC(".maps");
 
-static __always_inline int same_endpoint(const struct ipc_endpoint *a, const struct ipc_endpoint *b)
-{
-	const __u32 *x = (const __u32 *)a->comm, *y = (const __u32 *)b->comm;
-
-	return a->tgid == b->tgid && x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
-}
-
-/* Add a share at the tail; caller holds the lock. */
-static __always_inline void pipe_queue_push(struct pipe_queue *q, const struct ipc_endpoint *who,
-					    __u32 bytes, __u32 messages, int debt,
-					    struct pipe_settlements *out)
-{
-	struct pipe_share *share;
-
-	if (q->count == 0)
-		q->holds_debts = debt;
-	if (q->count >= PIPE_QUEUE_SLOTS) {
-		share = &q->shares[(q->first + PIPE_QUEUE_SLOTS - 1) & PIPE_QUEUE_MASK];
-		if (same_endpoint(&share->who, who)) {
-			share->bytes += bytes;
-			share->messages += messages;
-			return;
-		}
-		/* No room and a different process: settle the oldest share
-		 * against an unknown counterpart rather than lose it. */
-		out->evicted = q->shares[q->first & PIPE_QUEUE_MASK];
-		q->first = (q->first + 1) & PIPE_QUEUE_MASK;
-		q->count--;
-	}
-	share = &q->shares[(q->first + q->count) & PIPE_QUEUE_MASK];
-	share->who = *who;
-	share->bytes = bytes;
-	share->messages = messages;
-	q->count++;
-}
-
-/*
- * Match `bytes` moved by the current task against the opposite shares at
- * the head of the queue; leave the rest as a share of its own.
- * Caller holds the lock.
- */
-static __always_inline void pipe_queue_match(struct pipe_queue *q, const struct ipc_endpoint *actor,
-					     __u32 bytes, int is_read, struct pipe_settlements *out)
-{
-	__u32 first_write_message = is_read ? 0 : 1;
-	int i;
-
-	if (q->count && q->holds_debts != is_read) {
-		for (i = 0; i < PIPE_QUEUE_SLOTS; i++) {
-			struct pipe_share *share = &q->shares[q->first & PIPE_QUEUE_MASK];
-			struct pipe_share *m = &out->matched[i & PIPE_QUEUE_MASK];
-			__u32 take, messages;
-
-			if (!bytes || !q->count)
-				break;
-			take = share->bytes < bytes ? share->bytes : bytes;
-			if (is_read) {
-				/* ceil(messages * take / bytes): the first-byte rule */
-				messages = ((__u64)share->messages * take + share->bytes - 1) / share->bytes;
-				if (messages > share->messages)
-					messages = share->messages;
-			} else {
-				messages = first_write_message;
-				first_write_message = 0;
-			}
-			m->who = share->who;
-			m->bytes = take;
-			m->messages = messages;
-			out->count = i + 1;
-			share->bytes -= take;
-			share->messages -= is_read ? messages : 0;
-			bytes -= take;
-			if (!share->bytes) {
-				q->first = (q->first + 1) & PIPE_QUEUE_MASK;
-				q->count--;
-			}
-		}
-	}
-	if (bytes)
-		pipe_queue_push(q, actor, bytes, first_write_message, is_read, out);
-}
-
 static __always_inline int pipe_key_equal(const struct pipe_key *a, const struct pipe_key *b)
 {
 	return a->pipe == b->pipe && a->ino == b->ino;
 }
 
-static __always_inline struct pipe_queue *pipe_queue_get(const struct pipe_key *key,
-							struct pipe_queue *fresh)
+static __always_inline struct pipe_queue *pipe_queue_get(const struct pipe_key *key, void *fresh_bytes)
 {
+	struct pipe_queue *fresh = fresh_bytes;
 	struct pipe_queue *q = bpf_map_lookup_elem(&pipe_queues, key);
 
 	if (q)
@@ -176,7 +76,7 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 	struct ipc_endpoint unknown;
 	int i;
 
-	for (i = 0; i < PIPE_QUEUE_SLOTS; i++) {
+	for (i = 0; i < PIPE_MATCHES_MAX; i++) {
 		struct pipe_share *m = &out->matched[i];
 
 		if (i >= out->count)
@@ -186,16 +86,14 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 		else
 			flow_count_endpoints(mechanism, 0, actor, &m->who, m->messages, m->bytes);
 	}
-	if (out->evicted.bytes) {
+	if (out->unmatched.bytes) {
 		health_add(IPC_HEALTH_PIPE_QUEUE_FULL, 1);
 		endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
-		/* The evicted share is of the same kind as the one pushed. */
 		if (is_read)
-			flow_count_endpoints(mechanism, 0, &unknown, &out->evicted.who,
-					     out->evicted.messages, out->evicted.bytes);
+			flow_count_endpoints(mechanism, 0, &unknown, actor, 0, out->unmatched.bytes);
 		else
-			flow_count_endpoints(mechanism, 0, &out->evicted.who, &unknown,
-					     out->evicted.messages, out->evicted.bytes);
+			flow_count_endpoints(mechanism, 0, actor, &unknown, out->unmatched.messages,
+					     out->unmatched.bytes);
 	}
 }
 
@@ -220,7 +118,7 @@ static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int
 	endpoint_of_current(&actor);
 	__builtin_memset(&scratch->out, 0, sizeof(scratch->out));
 
-	q = pipe_queue_get(&key, &scratch->fresh);
+	q = pipe_queue_get(&key, scratch->fresh);
 	if (!q) {
 		/* No room to track this pipe: count the write with an unknown reader. */
 		health_add(IPC_HEALTH_PIPE_TABLE_FULL, 1);
@@ -268,10 +166,16 @@ static __always_inline void fifo_opened(unsigned int fd)
 	if (!q)
 		return;
 	bpf_spin_lock(&q->lock);
-	if (q->count && !q->holds_debts && pipe_key_equal(&q->owner, &key)) {
+	if ((q->count || q->pooled) && !q->holds_debts && pipe_key_equal(&q->owner, &key)) {
 		for (i = 0; i < PIPE_QUEUE_SLOTS; i++)
 			stale += i < q->count ? q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes : 0;
+		for (i = 0; i < PIPE_POOL_SLOTS; i++) {
+			stale += q->pool[i].bytes;
+			q->pool[i].bytes = 0;
+			q->pool[i].messages = 0;
+		}
 		q->count = 0;
+		q->pooled = 0;
 	}
 	bpf_spin_unlock(&q->lock);
 	if (stale)

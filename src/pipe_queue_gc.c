@@ -25,6 +25,8 @@ static __u64 queued_bytes(const struct pipe_queue *q)
 
 	for (unsigned int i = 0; i < q->count && i < PIPE_QUEUE_SLOTS; i++)
 		sum += q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes;
+	for (unsigned int i = 0; i < PIPE_POOL_SLOTS; i++)
+		sum += q->pool[i].bytes;
 	return sum;
 }
 
@@ -54,9 +56,9 @@ void pipe_queue_gc(struct flow_collector *c)
 		cursor = &key;
 		if (bpf_map_lookup_elem_flags(fd, &key, &q, BPF_F_LOCK) != 0)
 			continue;
-		if (q.count == 0 && now - q.last_active_ns > PIPE_QUEUE_IDLE_EMPTY_SECONDS * 1000000000ULL) {
+		if (q.count == 0 && q.pooled == 0 && now - q.last_active_ns > PIPE_QUEUE_IDLE_EMPTY_SECONDS * 1000000000ULL) {
 			victims[nvictims++] = key;
-		} else if (q.count && entries * 2 > capacity &&
+		} else if ((q.count || q.pooled) && entries * 2 > capacity &&
 			   now - q.last_active_ns > PIPE_QUEUE_IDLE_DATA_SECONDS * 1000000000ULL) {
 			victims[nvictims++] = key;
 			if (!q.holds_debts)

@@ -15,8 +15,8 @@ run_case() { # DESCRIPTION WORKLOAD_ARGS...
 	scrape "$TEST_TMP/after"
 	echo "# $desc:" ; tap_diag <"$TEST_TMP/truth"
 	check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
-	check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_bytes_total
-	check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_messages_total
+	check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_bytes_total pipe
+	check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_messages_total pipe
 }
 
 run_case "one writer, one reader" 1 1 500 100

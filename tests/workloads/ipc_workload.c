@@ -82,7 +82,10 @@ static void run_writer(const struct pipe_plan *p, int fd, int index)
 	_exit(0);
 }
 
-/* Reports "WRITER_INDEX MESSAGES BYTES" per writer on the result descriptor. */
+/*
+ * Reports "READER WRITER MESSAGES BYTES" per writer on the result pipe, one
+ * write each; that pipe's own traffic is ground truth too (reader -> ctl).
+ */
 static void run_reader(const struct pipe_plan *p, int fd, int index, int result_fd)
 {
 	long bytes[MAX_PROCS] = { 0 }, messages[MAX_PROCS] = { 0 };
@@ -117,7 +120,7 @@ static void run_reader(const struct pipe_plan *p, int fd, int index, int result_
 		}
 	}
 	for (int w = 0; w < p->writers; w++) {
-		int len = snprintf(line, sizeof(line), "%d %ld %ld\n", w, messages[w], bytes[w]);
+		int len = snprintf(line, sizeof(line), "%d %d %ld %ld\n", index, w, messages[w], bytes[w]);
 
 		if (write(result_fd, line, (size_t)len) != len)
 			die("result");
@@ -138,10 +141,12 @@ static int run_pipe(const struct pipe_plan *p)
 {
 	int fds[2], results[2], status, failed = 0;
 	long messages[MAX_PROCS][MAX_PROCS] = { { 0 } }, bytes[MAX_PROCS][MAX_PROCS] = { { 0 } };
+	long result_lines[MAX_PROCS] = { 0 }, result_bytes[MAX_PROCS] = { 0 };
 	FILE *in;
 	char line[128];
 	int fifo = strcmp(p->mechanism, "fifo") == 0;
 
+	set_name(p->prefix, "ctl", 0);
 	if (pipe(results) < 0)
 		die("pipe");
 	if (fifo) {
@@ -178,17 +183,17 @@ static int run_pipe(const struct pipe_plan *p)
 	}
 	close(results[1]);
 	in = fdopen(results[0], "r");
-	for (int r = 0; r < p->readers; r++) {
-		for (int w = 0; w < p->writers; w++) {
-			int wi;
-			long m, b;
+	for (int i = 0; i < p->readers * p->writers; i++) {
+		int ri, wi;
+		long m, b;
 
-			if (!fgets(line, sizeof(line), in) || sscanf(line, "%d %ld %ld", &wi, &m, &b) != 3 || wi < 0 ||
-			    wi >= MAX_PROCS)
-				die("reader result");
-			messages[wi][r] += m;
-			bytes[wi][r] += b;
-		}
+		if (!fgets(line, sizeof(line), in) || sscanf(line, "%d %d %ld %ld", &ri, &wi, &m, &b) != 4 ||
+		    ri < 0 || ri >= MAX_PROCS || wi < 0 || wi >= MAX_PROCS)
+			die("reader result");
+		messages[wi][ri] += m;
+		bytes[wi][ri] += b;
+		result_lines[ri]++;
+		result_bytes[ri] += (long)strlen(line);
 	}
 	while (wait(&status) > 0)
 		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
@@ -199,6 +204,8 @@ static int run_pipe(const struct pipe_plan *p)
 			if (bytes[w][r])
 				printf("flow %s %s-w%d %s-r%d %ld %ld\n", p->mechanism, p->prefix, w, p->prefix, r,
 				       messages[w][r], bytes[w][r]);
+	for (int r = 0; r < p->readers; r++)
+		printf("flow pipe %s-r%d %s-ctl0 %ld %ld\n", p->prefix, r, p->prefix, result_lines[r], result_bytes[r]);
 	return failed ? 99 : 0;
 }
 
