@@ -35,6 +35,7 @@ struct pipe_plan {
 	const char *fifo_path;
 	int writers, readers, writes, size, read_size;
 	int reader_delay_ms;	/* readers start this late (writers may be gone) */
+	int reader_pause_us;	/* readers pause after each read, so several get data */
 	int use_vectors;	/* writev/readv in two halves instead of write/read */
 };
 
@@ -109,6 +110,8 @@ static void run_reader(const struct pipe_plan *p, int fd, int index, int result_
 			die("read");
 		if (n == 0)
 			break;
+		if (p->reader_pause_us)
+			usleep((useconds_t)p->reader_pause_us);
 		for (ssize_t i = 0; i < n; i++) {
 			int lower = buf[i] >= 'a' && buf[i] < 'a' + MAX_PROCS;
 			int w = lower ? buf[i] - 'a' : buf[i] - 'A';
@@ -156,27 +159,56 @@ static int run_pipe(const struct pipe_plan *p)
 	} else if (pipe(fds) < 0) {
 		die("pipe");
 	}
+	/*
+	 * FIFO writers all open before any of them writes, or a reader could
+	 * see end-of-file between two writers.  The barriers move no bytes:
+	 * "opened" reaches end-of-file when every writer has closed its copy,
+	 * "go" when the parent closes its own.
+	 */
+	int opened[2], go[2], holder = -1;
+
+	if (pipe(opened) < 0 || pipe(go) < 0)
+		die("pipe");
+	if (fifo)
+		holder = open(p->fifo_path, O_RDONLY | O_NONBLOCK);	/* writers' opens need a reader */
+	for (int w = 0; w < p->writers; w++) {
+		if (fork() == 0) {
+			int fd = fifo ? open_fifo(p, O_WRONLY) : fds[1];
+			char c;
+
+			close(results[0]);
+			close(results[1]);
+			close(opened[0]);
+			close(opened[1]);
+			close(go[1]);
+			if (!fifo)
+				close(fds[0]);
+			while (read(go[0], &c, 1) < 0 && errno == EINTR)
+				;
+			run_writer(p, fd, w);
+		}
+	}
+	close(opened[1]);
+	{
+		char c;
+
+		while (read(opened[0], &c, 1) < 0 && errno == EINTR)
+			;
+	}
 	for (int r = 0; r < p->readers; r++) {
 		if (fork() == 0) {
 			int fd = fifo ? open_fifo(p, O_RDONLY) : fds[0];
 
 			close(results[0]);
+			close(go[1]);
 			if (!fifo)
 				close(fds[1]);
 			run_reader(p, fd, r, results[1]);
 		}
 	}
-	for (int w = 0; w < p->writers; w++) {
-		if (fork() == 0) {
-			int fd = fifo ? open_fifo(p, O_WRONLY) : fds[1];
-
-			close(results[0]);
-			close(results[1]);
-			if (!fifo)
-				close(fds[0]);
-			run_writer(p, fd, w);
-		}
-	}
+	close(go[1]);
+	if (holder >= 0)
+		close(holder);
 	if (!fifo) {
 		close(fds[0]);
 		close(fds[1]);
@@ -206,6 +238,53 @@ static int run_pipe(const struct pipe_plan *p)
 				       messages[w][r], bytes[w][r]);
 	for (int r = 0; r < p->readers; r++)
 		printf("flow pipe %s-r%d %s-ctl0 %ld %ld\n", p->prefix, r, p->prefix, result_lines[r], result_bytes[r]);
+	return failed ? 99 : 0;
+}
+
+/*
+ * Data left in a FIFO when its last descriptor closes is discarded.  The
+ * next opening must not hand those bytes' writer to its readers: first
+ * PREFIX-ctl0 writes 100 bytes and closes unread, then PREFIX-w0 writes 200
+ * bytes that PREFIX-r0 reads.
+ */
+static int run_fifo_reopen(const char *prefix, const char *path)
+{
+	char buf[200], got[400];
+	int fd, status, failed = 0;
+	ssize_t n, total = 0;
+	pid_t writer;
+
+	set_name(prefix, "ctl", 0);
+	unlink(path);
+	if (mkfifo(path, 0600) < 0)
+		die("mkfifo");
+	memset(buf, 'x', sizeof(buf));
+	fd = open(path, O_RDWR);	/* Linux: a FIFO opened read-write never blocks */
+	if (fd < 0 || write(fd, buf, 100) != 100)
+		die("first opening");
+	close(fd);
+
+	writer = fork();
+	if (writer == 0) {
+		set_name(prefix, "w", 0);
+		fd = open(path, O_WRONLY);
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			die("second opening: write");
+		_exit(0);
+	}
+	if (fork() == 0) {
+		set_name(prefix, "r", 0);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			die("second opening: open");
+		while ((n = read(fd, got, sizeof(got))) > 0)
+			total += n;
+		_exit(total == (ssize_t)sizeof(buf) ? 0 : 1);
+	}
+	while (wait(&status) > 0)
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	unlink(path);
+	printf("flow fifo %s-w0 %s-r0 1 %zu\n", prefix, prefix, sizeof(buf));
 	return failed ? 99 : 0;
 }
 
@@ -280,7 +359,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ipc_workload pipe|fifo PREFIX WRITERS READERS WRITES SIZE [READ_SIZE] [options]\n"
 		"       ipc_workload signal PREFIX SIGNO COUNT\n"
-		"pipe/fifo options: --reader-delay-ms N, --vectors, --fifo-path PATH\n");
+		"       ipc_workload fifo-reopen PREFIX PATH\n"
+		"pipe/fifo options: --reader-delay-ms N, --reader-pause-us N, --vectors, --fifo-path PATH\n");
 	exit(2);
 }
 
@@ -292,6 +372,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
 		usage();
+	if (strcmp(argv[1], "fifo-reopen") == 0) {
+		if (argc != 4)
+			usage();
+		return run_fifo_reopen(argv[2], argv[3]);
+	}
 	if (strcmp(argv[1], "signal") == 0) {
 		if (argc != 5)
 			usage();
@@ -312,6 +397,8 @@ int main(int argc, char **argv)
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "--reader-delay-ms") == 0 && i + 1 < argc)
 			p.reader_delay_ms = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--reader-pause-us") == 0 && i + 1 < argc)
+			p.reader_pause_us = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--vectors") == 0)
 			p.use_vectors = 1;
 		else if (strcmp(argv[i], "--fifo-path") == 0 && i + 1 < argc)
