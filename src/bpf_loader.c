@@ -28,11 +28,11 @@ static const bool mechanism_counted[IPC_MECHANISM_COUNT] = {
 
 static bool libbpf_verbose;
 
+/* libbpf's own lines only with --verbose: our one-line errors say what failed. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !libbpf_verbose)
-		return 0;
-	if (level != LIBBPF_WARN && !libbpf_verbose)
+	(void)level;
+	if (!libbpf_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -47,7 +47,7 @@ static int explain_load_error(int err)
 			log_warnx("loading the BPF programs was refused (%s): is the kernel locked down "
 				  "or unprivileged BPF restricted by an LSM?", strerror(-err));
 	} else {
-		log_warnx("loading the BPF programs failed: %s (run with --verbose for the verifier log)",
+		log_warnx("loading the BPF programs failed: %s (run with --verbose for libbpf's log)",
 			  strerror(-err));
 	}
 	return err;
@@ -87,7 +87,8 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	}
 	err = ipc_exporter_bpf__attach(skel);
 	if (err) {
-		log_warnx("attaching the BPF programs failed: %s", strerror(-err));
+		log_warnx("attaching the BPF programs failed: %s (run with --verbose for libbpf's log)",
+			  strerror(-err));
 		ipc_exporter_bpf__destroy(skel);
 		return err;
 	}

@@ -69,7 +69,8 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+	opterr = 0;	/* our own one-line messages below */
+	while ((opt = getopt_long(argc, argv, ":vh", options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_LISTEN:
 			cfg->listen_address = optarg;
@@ -100,8 +101,11 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		case OPT_VERSION:
 			printf("ipc_exporter %s\n", PACKAGE_VERSION);
 			exit(0);
+		case ':':
+			log_warnx("%s needs a value (see --help)", argv[optind - 1]);
+			return -1;
 		default:
-			usage(stderr);
+			log_warnx("unknown option \"%s\" (see --help)", argv[optind - 1]);
 			return -1;
 		}
 	}

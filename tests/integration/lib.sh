@@ -47,10 +47,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Failures are reported by "not ok" lines; a non-zero exit is kept for a
+# script that broke.
 tap_finish() {
 	echo "1..$TAP_COUNT"
-	[ "$TAP_FAILED" -eq 0 ]
-	exit $?
+	exit 0
 }
 
 require_root() {

@@ -1,2 +1,70 @@
 #!/bin/bash
-echo "1..0 # SKIP not written yet"
+# Start-up and shutdown: one clear line for each way start-up can fail, a
+# clean exit on SIGTERM and SIGINT with every program detached.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+expect_error() { # DESCRIPTION EXIT_STATUS PATTERN COMMAND...
+	local desc=$1 status=$2 pattern=$3 got
+	shift 3
+	timeout 20 "$@" >"$TEST_TMP/out" 2>&1
+	got=$?
+	tap_eq "$got" "$status" "$desc: exit status $status"
+	grep -q -- "$pattern" "$TEST_TMP/out"
+	tap_ok $? "$desc: says \"$pattern\""
+	grep -v "^ipc_exporter: hook\|^ipc_exporter: mechanism" "$TEST_TMP/out" | tap_diag
+}
+
+expect_error "unknown flag" 2 'unknown option "--nope" (see --help)' "$EXPORTER" --nope
+expect_error "listen address without port" 2 'expected HOST:PORT' "$EXPORTER" --web.listen-address=localhost
+expect_error "listen port out of range" 2 'port must be a number from 1 to 65535' \
+	"$EXPORTER" --web.listen-address=:70000
+expect_error "flow table size not a number" 2 '\-\-flow-table-size: "12x" is not a whole number' \
+	"$EXPORTER" --flow-table-size=12x
+expect_error "flow table size out of range" 2 '\-\-flow-table-size: 1 is out of range' \
+	"$EXPORTER" --flow-table-size=1
+expect_error "telemetry path without slash" 2 'must start with /' "$EXPORTER" --web.telemetry-path=metrics
+expect_error "option without its value" 2 "\-\-flow-table-size needs a value" "$EXPORTER" --flow-table-size
+expect_error "stray argument" 2 'unexpected argument "extra"' "$EXPORTER" extra
+expect_error "not privileged" 1 'run as root' \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$EXPORTER" --web.listen-address=127.0.0.1:1
+expect_error "no kernel BTF" 1 'kernel BTF not found at /sys/kernel/btf/vmlinux' \
+	unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" --web.listen-address=127.0.0.1:1' "$EXPORTER"
+
+# Port taken: hold it with a listening socket of our own.
+port=$((20000 + RANDOM % 20000))
+python3 -c "
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(); print('ready', flush=True); time.sleep(30)" >"$TEST_TMP/holder" &
+holder=$!
+for _ in $(seq 50); do grep -q ready "$TEST_TMP/holder" && break; sleep 0.1; done
+expect_error "port in use" 1 "cannot listen on 127.0.0.1:$port: the port is already in use" \
+	"$EXPORTER" --web.listen-address="127.0.0.1:$port"
+kill "$holder"
+
+# Clean exit: status 0, and no BPF program left held by the process.
+for sig in TERM INT; do
+	exporter_start
+	tap_ok $? "started for SIG$sig"
+	pid=$EXPORTER_PID
+	ids=$(awk '$1 == "prog_id:" { print $2 }' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -u)
+	tap_eq "$(echo $ids | wc -w)" 2 "SIG$sig: two BPF programs loaded while running"
+	kill -"$sig" "$pid"
+	wait "$pid"
+	tap_eq $? 0 "SIG$sig: exit status 0"
+	EXPORTER_PID=
+	grep -q "received SIG$sig, shutting down" "$TEST_TMP/exporter.log"
+	tap_ok $? "SIG$sig: logged the shutdown"
+	# The kernel frees programs after an RCU grace period: allow it a moment.
+	for _ in $(seq 1 50); do
+		left=
+		for id in $ids; do
+			bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	tap_eq "$left" "" "SIG$sig: every BPF program unloaded"
+done
+tap_finish
