@@ -28,8 +28,7 @@ char LICENSE[] SEC("license") = "GPL";
  * not care about to a load and a switch.  At exit the argument registers
  * still hold the arguments, so no enter hook is needed.
  */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ipc_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, const int lock_kind)
 {
 	long nr;
 
@@ -42,22 +41,36 @@ int BPF_PROG(ipc_sys_exit, struct pt_regs *regs, long ret)
 	case NR_pwritev:
 	case NR_pwritev2:
 		if (ret > 0)
-			pipe_transfer_done(BPF_CORE_READ(regs, di), ret, 0);
+			pipe_transfer_done(BPF_CORE_READ(regs, di), ret, 0, lock_kind);
 		break;
 	case NR_read:
 	case NR_readv:
 	case NR_preadv:
 	case NR_preadv2:
 		if (ret > 0)
-			pipe_transfer_done(BPF_CORE_READ(regs, di), ret, 1);
+			pipe_transfer_done(BPF_CORE_READ(regs, di), ret, 1, lock_kind);
 		break;
 	case NR_open:
 	case NR_openat:
 	case NR_openat2:
-		fifo_opened(ret);
+		fifo_opened(ret, lock_kind);
 		break;
 	}
 	return 0;
+}
+
+/* Pipe queues locked with bpf_spin_lock: tracing programs may use it from 6.1 on (not 5.10). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ipc_sys_exit, struct pt_regs *regs, long ret)
+{
+	return sys_exit_dispatch(regs, ret, PIPE_LOCK_SPIN);
+}
+
+/* The same, with pipe queues locked through pipe_map_locks, for older kernels. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ipc_sys_exit_maplock, struct pt_regs *regs, long ret)
+{
+	return sys_exit_dispatch(regs, ret, PIPE_LOCK_MAP);
 }
 
 SEC("tp_btf/signal_generate")

@@ -75,6 +75,8 @@ enum ipc_health_counter {
 	IPC_HEALTH_PIPE_QUEUE_FULL,
 	/* bytes a pipe held that no reader will ever consume (FIFO reopened empty) */
 	IPC_HEALTH_PIPE_STALE_BYTES,
+	/* a pipe's queue stayed locked too long (map-lock variant): write counted with an unknown reader */
+	IPC_HEALTH_PIPE_LOCK_BUSY,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 

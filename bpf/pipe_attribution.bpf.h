@@ -19,6 +19,48 @@ struct {
 } pipe_queues SEC(".maps");
 
 /*
+ * How a pipe's queue is locked.  Kernels that give tracing programs
+ * bpf_spin_lock (6.1 and later here) use it; 5.10 does not, so there the
+ * queue is locked by inserting its key into pipe_map_locks, which only one
+ * CPU at a time can do (the hash map's own bucket lock makes it atomic).
+ * User space loads the program of the first variant the kernel accepts.
+ */
+#define PIPE_LOCK_SPIN 1
+#define PIPE_LOCK_MAP 2
+#define PIPE_MAP_LOCK_TRIES 256
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);	/* held locks: at most one per CPU */
+	__type(key, struct pipe_key);
+	__type(value, __u8);
+} pipe_map_locks SEC(".maps");
+
+static __always_inline int pipe_queue_lock(struct pipe_queue *q, const struct pipe_key *key, int lock_kind)
+{
+	__u8 held = 1;
+	int i;
+
+	if (lock_kind == PIPE_LOCK_SPIN) {
+		bpf_spin_lock(&q->lock);
+		return 1;
+	}
+	/* The holder runs on another CPU with preemption off: it is quick. */
+	for (i = 0; i < PIPE_MAP_LOCK_TRIES; i++)
+		if (bpf_map_update_elem(&pipe_map_locks, key, &held, BPF_NOEXIST) == 0)
+			return 1;
+	return 0;
+}
+
+static __always_inline void pipe_queue_unlock(struct pipe_queue *q, const struct pipe_key *key, int lock_kind)
+{
+	if (lock_kind == PIPE_LOCK_SPIN)
+		bpf_spin_unlock(&q->lock);
+	else
+		bpf_map_delete_elem(&pipe_map_locks, key);
+}
+
+/*
  * Per-CPU room for what does not fit on the 512-byte BPF stack.  A program
  * never runs nested with itself on one CPU, and tracepoint programs run
  * with preemption off, so one slot per CPU is enough.
@@ -76,6 +118,7 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 	struct ipc_endpoint unknown;
 	int i;
 
+	UNROLL
 	for (i = 0; i < PIPE_MATCHES_MAX; i++) {
 		struct pipe_share *m = &out->matched[i];
 
@@ -98,7 +141,7 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 }
 
 /* A read or write of `bytes` (> 0) on descriptor `fd` has returned. */
-static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int is_read)
+static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int is_read, int lock_kind)
 {
 	struct ipc_endpoint actor, unknown;
 	struct pipe_scratch *scratch;
@@ -129,14 +172,22 @@ static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int
 		return;
 	}
 	now = bpf_ktime_get_ns();
-	bpf_spin_lock(&q->lock);
+	if (!pipe_queue_lock(q, &key, lock_kind)) {
+		/* Never seen in tests; counted so it could not hide. */
+		health_add(IPC_HEALTH_PIPE_LOCK_BUSY, 1);
+		if (!is_read) {
+			endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
+			flow_count_endpoints(mechanism, 0, &actor, &unknown, 1, bytes);
+		}
+		return;
+	}
 	if (!pipe_key_equal(&q->owner, &key)) {
-		bpf_spin_unlock(&q->lock);
+		pipe_queue_unlock(q, &key, lock_kind);
 		return;
 	}
 	pipe_queue_match(q, &actor, bytes, is_read, &scratch->out);
 	q->last_active_ns = now;
-	bpf_spin_unlock(&q->lock);
+	pipe_queue_unlock(q, &key, lock_kind);
 
 	pipe_settle(mechanism, &actor, is_read, &scratch->out);
 }
@@ -146,7 +197,7 @@ static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int
  * to an earlier opening whose data was discarded on the last close: drop
  * them, counted, so they are not matched to this opening's readers.
  */
-static __always_inline void fifo_opened(unsigned int fd)
+static __always_inline void fifo_opened(unsigned int fd, int lock_kind)
 {
 	struct pipe_inode_info *pipe;
 	struct pipe_queue *q;
@@ -163,12 +214,13 @@ static __always_inline void fifo_opened(unsigned int fd)
 	if (BPF_CORE_READ(pipe, head) != BPF_CORE_READ(pipe, tail))
 		return;
 	q = bpf_map_lookup_elem(&pipe_queues, &key);
-	if (!q)
+	if (!q || !pipe_queue_lock(q, &key, lock_kind))
 		return;
-	bpf_spin_lock(&q->lock);
 	if ((q->count || q->pooled) && !q->holds_debts && pipe_key_equal(&q->owner, &key)) {
+		UNROLL
 		for (i = 0; i < PIPE_QUEUE_SLOTS; i++)
 			stale += i < q->count ? q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes : 0;
+		UNROLL
 		for (i = 0; i < PIPE_POOL_SLOTS; i++) {
 			stale += q->pool[i].bytes;
 			q->pool[i].bytes = 0;
@@ -177,7 +229,7 @@ static __always_inline void fifo_opened(unsigned int fd)
 		q->count = 0;
 		q->pooled = 0;
 	}
-	bpf_spin_unlock(&q->lock);
+	pipe_queue_unlock(q, &key, lock_kind);
 	if (stale)
 		health_add(IPC_HEALTH_PIPE_STALE_BYTES, stale);
 }

@@ -37,10 +37,34 @@
 #endif
 
 #define PIPE_MATCHES_MAX (PIPE_QUEUE_SLOTS + PIPE_POOL_SLOTS)
+/* Room for the matches, a power of two: indexes are masked, which every
+ * kernel's verifier (5.10's too) can bound. */
+#define PIPE_MATCH_SLOTS 16
+#define PIPE_MATCH_MASK (PIPE_MATCH_SLOTS - 1)
+
+/*
+ * Small fixed loops are unrolled: 5.10's and 6.1's verifiers refuse some
+ * loop layouts clang emits ("back-edge"), and unrolled code has none.
+ */
+#ifdef __bpf__
+#define UNROLL _Pragma("unroll")
+#else
+#define UNROLL
+#endif
+
+/*
+ * i & mask, with the AND kept even where the compiler can prove it a no-op:
+ * older verifiers lose a bound checked on another copy of the register.
+ */
+#ifdef __bpf__
+#define masked_index(i, mask) ({ __u32 masked_ = (i); asm volatile("" : "+r"(masked_)); masked_ & (mask); })
+#else
+#define masked_index(i, mask) ((i) & (mask))
+#endif
 
 /* What one operation settled; `who` is the counterpart of the current task. */
 struct pipe_settlements {
-	struct pipe_share matched[PIPE_MATCHES_MAX];
+	struct pipe_share matched[PIPE_MATCH_SLOTS];
 	struct pipe_share unmatched;	/* no room: settled against [unknown]; bytes == 0: none */
 	__u32 count;
 };
@@ -60,7 +84,7 @@ static __always_inline void settle(struct pipe_settlements *out, const struct pi
 
 	if (index >= PIPE_MATCHES_MAX)
 		return;
-	m = &out->matched[index];
+	m = &out->matched[masked_index(index, PIPE_MATCH_MASK)];
 	m->who = from->who;
 	m->bytes = bytes;
 	m->messages = messages;
@@ -103,6 +127,7 @@ static __always_inline void pipe_queue_push(struct pipe_queue *q, const struct i
 			return;
 		}
 	}
+	UNROLL
 	for (i = 0; i < PIPE_POOL_SLOTS; i++) {
 		share = &q->pool[i];
 		if (share->bytes && same_endpoint(&share->who, who)) {
@@ -114,7 +139,7 @@ static __always_inline void pipe_queue_push(struct pipe_queue *q, const struct i
 			free_slot = i;
 	}
 	if (free_slot >= 0) {
-		share = &q->pool[free_slot & (PIPE_POOL_SLOTS - 1)];
+		share = &q->pool[masked_index(free_slot, PIPE_POOL_SLOTS - 1)];
 		share->who = *who;
 		share->bytes = bytes;
 		share->messages = messages;
@@ -134,22 +159,26 @@ static __always_inline __u32 pipe_pool_take(struct pipe_queue *q, __u32 bytes, i
 	__u32 total = 0, taken = 0, want, take, messages, share_of[PIPE_POOL_SLOTS] = {};
 	int i;
 
+	UNROLL
 	for (i = 0; i < PIPE_POOL_SLOTS; i++)
 		total += q->pool[i].bytes;
 	if (!total)
 		return 0;
 	want = bytes < total ? bytes : total;
+	UNROLL
 	for (i = 0; i < PIPE_POOL_SLOTS; i++) {
 		share_of[i] = ((__u64)want * q->pool[i].bytes) / total;
 		taken += share_of[i];
 	}
 	/* Hand the rounding remainder out one byte at a time. */
+	UNROLL
 	for (i = 0; i < PIPE_POOL_SLOTS; i++) {
 		if (taken < want && share_of[i] < q->pool[i].bytes) {
 			share_of[i]++;
 			taken++;
 		}
 	}
+	UNROLL
 	for (i = 0; i < PIPE_POOL_SLOTS; i++) {
 		struct pipe_share *share = &q->pool[i];
 
@@ -181,6 +210,7 @@ static __always_inline void pipe_queue_match(struct pipe_queue *q, const struct 
 	int i;
 
 	if ((q->count || q->pooled) && q->holds_debts != is_read) {
+		UNROLL
 		for (i = 0; i < PIPE_QUEUE_SLOTS; i++) {
 			struct pipe_share *share = &q->shares[q->first & PIPE_QUEUE_MASK];
 
@@ -207,7 +237,7 @@ static __always_inline void pipe_queue_match(struct pipe_queue *q, const struct 
 				__u32 index = first_pooled;
 
 				if (index < PIPE_MATCHES_MAX)
-					out->matched[index].messages += write_message;
+					out->matched[masked_index(index, PIPE_MATCH_MASK)].messages += write_message;
 				write_message = 0;
 			}
 			bytes -= take;

@@ -15,11 +15,6 @@
 
 #define KERNEL_BTF_PATH "/sys/kernel/btf/vmlinux"
 
-static const struct probe_hook hooks_in_use[] = {
-	{ "tp_btf/sys_exit", "pipe,fifo" },
-	{ "tp_btf/signal_generate", "signal" },
-};
-
 static const bool mechanism_counted[IPC_MECHANISM_COUNT] = {
 	[IPC_PIPE] = true,
 	[IPC_FIFO] = true,
@@ -39,13 +34,15 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 static int explain_load_error(int err)
 {
-	if (err == -EPERM || err == -EACCES) {
-		if (geteuid() != 0)
-			log_warnx("loading the BPF programs was refused: run as root "
-				  "(or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)");
-		else
-			log_warnx("loading the BPF programs was refused (%s): is the kernel locked down "
-				  "or unprivileged BPF restricted by an LSM?", strerror(-err));
+	if (err == -EPERM && geteuid() != 0) {
+		log_warnx("loading the BPF programs was refused: run as root "
+			  "(or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)");
+	} else if (err == -EPERM) {
+		log_warnx("loading the BPF programs was refused: is the kernel locked down (lockdown=confidentiality) "
+			  "or BPF restricted by an LSM?");
+	} else if (err == -EACCES || err == -EINVAL) {
+		log_warnx("this kernel's BPF verifier rejected the programs (%s); please report it with the "
+			  "output of --verbose and uname -r", strerror(-err));
 	} else {
 		log_warnx("loading the BPF programs failed: %s (run with --verbose for libbpf's log)",
 			  strerror(-err));
@@ -53,9 +50,35 @@ static int explain_load_error(int err)
 	return err;
 }
 
+/* Open, size and load one variant of the object; 0 or a negative errno. */
+static int load_variant(struct ipc_exporter_bpf **out, const struct probe_options *opts, bool spin_lock)
+{
+	struct ipc_exporter_bpf *skel = ipc_exporter_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	if (opts->flow_table_size) {
+		bpf_map__set_max_entries(skel->maps.flow_counts_a, opts->flow_table_size);
+		bpf_map__set_max_entries(skel->maps.flow_counts_b, opts->flow_table_size);
+	}
+	if (opts->pipe_table_size)
+		bpf_map__set_max_entries(skel->maps.pipe_queues, opts->pipe_table_size);
+	bpf_program__set_autoload(skel->progs.ipc_sys_exit, spin_lock);
+	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !spin_lock);
+	err = ipc_exporter_bpf__load(skel);
+	if (err) {
+		ipc_exporter_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
 int probe_open(struct probe *p, const struct probe_options *opts)
 {
-	struct ipc_exporter_bpf *skel;
+	struct ipc_exporter_bpf *skel = NULL;
+	bool spin_lock = opts->pipe_lock != PIPE_LOCK_CHOICE_MAP;
 	int err;
 
 	*p = (struct probe){ 0 };
@@ -68,23 +91,15 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 		return -ENOENT;
 	}
 
-	skel = ipc_exporter_bpf__open();
-	if (!skel) {
-		log_warn("opening the BPF object failed");
-		return -errno;
+	err = load_variant(&skel, opts, spin_lock);
+	/* The verifier refuses bpf_spin_lock in tracing programs before 6.1 or so. */
+	if (err && spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && (err == -EINVAL || err == -EACCES)) {
+		log_info("this kernel does not give tracing programs bpf_spin_lock: pipe queues use map locks");
+		spin_lock = false;
+		err = load_variant(&skel, opts, spin_lock);
 	}
-	if (opts->flow_table_size) {
-		bpf_map__set_max_entries(skel->maps.flow_counts_a, opts->flow_table_size);
-		bpf_map__set_max_entries(skel->maps.flow_counts_b, opts->flow_table_size);
-	}
-	if (opts->pipe_table_size)
-		bpf_map__set_max_entries(skel->maps.pipe_queues, opts->pipe_table_size);
-
-	err = ipc_exporter_bpf__load(skel);
-	if (err) {
-		ipc_exporter_bpf__destroy(skel);
+	if (err)
 		return explain_load_error(err);
-	}
 	err = ipc_exporter_bpf__attach(skel);
 	if (err) {
 		log_warnx("attaching the BPF programs failed: %s (run with --verbose for libbpf's log)",
@@ -93,10 +108,13 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 		return err;
 	}
 	p->skel = skel;
-	p->hooks = hooks_in_use;
-	p->nhooks = sizeof(hooks_in_use) / sizeof(hooks_in_use[0]);
+	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
+					   "pipe,fifo" };
+	p->hooks[1] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
+	p->nhooks = 2;
 	for (unsigned int i = 0; i < p->nhooks; i++)
-		log_info("hook %s counts %s", p->hooks[i].hook, p->hooks[i].mechanisms);
+		log_info("hook %s (program %s) counts %s", p->hooks[i].hook, p->hooks[i].program,
+			 p->hooks[i].mechanisms);
 	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++)
 		if (!mechanism_counted[m])
 			log_info("mechanism %s is not counted by this version: reported unavailable",

@@ -7,21 +7,30 @@
 
 struct ipc_exporter_bpf;
 
+/* Which lock pipe queues use (see bpf/pipe_attribution.bpf.h). */
+enum pipe_lock_choice {
+	PIPE_LOCK_CHOICE_AUTO = 0,	/* bpf_spin_lock if the kernel allows it, else map locks */
+	PIPE_LOCK_CHOICE_SPIN,
+	PIPE_LOCK_CHOICE_MAP,
+};
+
 struct probe_options {
 	unsigned int flow_table_size;	/* entries per flow table; 0: default */
 	unsigned int pipe_table_size;	/* pipes tracked at once; 0: default */
+	enum pipe_lock_choice pipe_lock;
 	bool verbose;			/* libbpf's own messages */
 };
 
 /* A kernel hook in use, and the mechanisms it serves. */
 struct probe_hook {
 	const char *hook;	/* "tp_btf/sys_exit" */
+	const char *program;	/* "ipc_sys_exit_maplock" */
 	const char *mechanisms;	/* "pipe,fifo" */
 };
 
 struct probe {
 	struct ipc_exporter_bpf *skel;
-	const struct probe_hook *hooks;
+	struct probe_hook hooks[2];
 	unsigned int nhooks;
 };
 

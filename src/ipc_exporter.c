@@ -41,6 +41,8 @@ static void usage(FILE *out)
 		"  --flow-table-size=N         kernel flow entries between two scrapes\n"
 		"                              (default 16384; the rest is counted as overflow)\n"
 		"  --pipe-table-size=N         pipes tracked at once (default 16384)\n"
+		"  --pipe-lock=auto|spin|map   how pipe queues are locked: bpf_spin_lock where\n"
+		"                              the kernel allows it (auto, default) or map locks\n"
 		"  -v, --verbose               log more, including libbpf's messages\n"
 		"  -h, --help                  show this help\n"
 		"  --version                   show the version\n",
@@ -52,6 +54,7 @@ enum {
 	OPT_TELEMETRY,
 	OPT_FLOW_TABLE,
 	OPT_PIPE_TABLE,
+	OPT_PIPE_LOCK,
 	OPT_VERSION,
 };
 
@@ -62,6 +65,7 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "web.telemetry-path", required_argument, NULL, OPT_TELEMETRY },
 		{ "flow-table-size", required_argument, NULL, OPT_FLOW_TABLE },
 		{ "pipe-table-size", required_argument, NULL, OPT_PIPE_TABLE },
+		{ "pipe-lock", required_argument, NULL, OPT_PIPE_LOCK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -91,6 +95,18 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 			if (option_parse_uint("--pipe-table-size", optarg, 16, 1u << 22,
 					      &cfg->probe.pipe_table_size) < 0)
 				return -1;
+			break;
+		case OPT_PIPE_LOCK:
+			if (strcmp(optarg, "auto") == 0) {
+				cfg->probe.pipe_lock = PIPE_LOCK_CHOICE_AUTO;
+			} else if (strcmp(optarg, "spin") == 0) {
+				cfg->probe.pipe_lock = PIPE_LOCK_CHOICE_SPIN;
+			} else if (strcmp(optarg, "map") == 0) {
+				cfg->probe.pipe_lock = PIPE_LOCK_CHOICE_MAP;
+			} else {
+				log_warnx("--pipe-lock: \"%s\" is not one of auto, spin, map", optarg);
+				return -1;
+			}
 			break;
 		case 'v':
 			cfg->verbose = true;

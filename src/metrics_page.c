@@ -121,18 +121,20 @@ static void render_gauge(struct strbuf *out, const char *name, const char *help,
 static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 {
 	const struct probe *p = c->probe;
-	struct metric_label labels[2];
+	struct metric_label labels[3];
 
 	exposition_family(out, "ipc_exporter_build_info", "gauge", "Version of ipc_exporter; always 1.");
 	labels[0] = (struct metric_label){ "version", PACKAGE_VERSION };
 	exposition_sample_u64(out, "ipc_exporter_build_info", labels, 1, 1);
 
 	exposition_family(out, "ipc_exporter_hook_info", "gauge",
-			  "Kernel hooks attached, with the mechanisms each one counts; always 1.");
+			  "Kernel hooks attached, the program chosen for this kernel, and the mechanisms it "
+			  "counts; always 1.");
 	for (unsigned int i = 0; i < p->nhooks; i++) {
 		labels[0] = (struct metric_label){ "hook", p->hooks[i].hook };
-		labels[1] = (struct metric_label){ "mechanisms", p->hooks[i].mechanisms };
-		exposition_sample_u64(out, "ipc_exporter_hook_info", labels, 2, 1);
+		labels[1] = (struct metric_label){ "program", p->hooks[i].program };
+		labels[2] = (struct metric_label){ "mechanisms", p->hooks[i].mechanisms };
+		exposition_sample_u64(out, "ipc_exporter_hook_info", labels, 3, 1);
 	}
 
 	exposition_family(out, "ipc_exporter_mechanism_available", "gauge",
@@ -160,6 +162,10 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 		       "Bytes written to pipes or FIFOs that no reader consumed before the data was "
 		       "discarded or its queue was collected; never attributed.",
 		       c->health[IPC_HEALTH_PIPE_STALE_BYTES] + c->pipe_stale_bytes);
+	render_counter(out, "ipc_exporter_pipe_lock_busy_total",
+		       "Pipe operations whose queue stayed locked too long (map-lock variant): writes "
+		       "counted with dst_comm=\"[unknown]\".",
+		       c->health[IPC_HEALTH_PIPE_LOCK_BUSY]);
 	render_counter(out, "ipc_exporter_pipe_queues_collected_total",
 		       "Attribution queues of idle pipes removed from the kernel table.",
 		       c->pipe_queues_collected);
