@@ -34,21 +34,22 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 
 	if (ret < 0)
 		return 0;
-	nr = BPF_CORE_READ(regs, orig_ax);
+	/* regs is a BTF-typed argument: a direct (CO-RE relocated) load, no probe_read */
+	nr = regs->orig_ax;
 	switch (nr) {
 	case NR_write:
 	case NR_writev:
 	case NR_pwritev:
 	case NR_pwritev2:
 		if (ret > 0)
-			pipe_transfer_done(BPF_CORE_READ(regs, di), ret, 0, lock_kind);
+			pipe_transfer_done(regs->di, ret, 0, lock_kind);
 		break;
 	case NR_read:
 	case NR_readv:
 	case NR_preadv:
 	case NR_preadv2:
 		if (ret > 0)
-			pipe_transfer_done(BPF_CORE_READ(regs, di), ret, 1, lock_kind);
+			pipe_transfer_done(regs->di, ret, 1, lock_kind);
 		break;
 	case NR_open:
 	case NR_openat:

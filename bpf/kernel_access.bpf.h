@@ -13,14 +13,20 @@
 #define S_IFIFO 0010000
 #define PIPEFS_MAGIC 0x50495045
 
+/*
+ * Endpoints are map keys and are compared whole: the bytes after the name's
+ * NUL must be zero, and not every kernel's comm helpers pad them.
+ */
 static __always_inline void endpoint_of_current(struct ipc_endpoint *ep)
 {
+	__builtin_memset(ep, 0, sizeof(*ep));
 	ep->tgid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(ep->comm, sizeof(ep->comm));
 }
 
 static __always_inline void endpoint_of_task(struct ipc_endpoint *ep, struct task_struct *task)
 {
+	__builtin_memset(ep, 0, sizeof(*ep));
 	ep->tgid = BPF_CORE_READ(task, tgid);
 	bpf_probe_read_kernel_str(ep->comm, sizeof(ep->comm), &task->comm);
 }

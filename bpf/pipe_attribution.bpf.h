@@ -27,7 +27,9 @@ struct {
  */
 #define PIPE_LOCK_SPIN 1
 #define PIPE_LOCK_MAP 2
-#define PIPE_MAP_LOCK_TRIES 256
+/* 64 x 64 tries: a holder on a virtual CPU can be paused by the hypervisor. */
+#define PIPE_MAP_LOCK_ROUNDS 64
+#define PIPE_MAP_LOCK_TRIES 64
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -39,16 +41,17 @@ struct {
 static __always_inline int pipe_queue_lock(struct pipe_queue *q, const struct pipe_key *key, int lock_kind)
 {
 	__u8 held = 1;
-	int i;
+	int round, i;
 
 	if (lock_kind == PIPE_LOCK_SPIN) {
 		bpf_spin_lock(&q->lock);
 		return 1;
 	}
 	/* The holder runs on another CPU with preemption off: it is quick. */
-	for (i = 0; i < PIPE_MAP_LOCK_TRIES; i++)
-		if (bpf_map_update_elem(&pipe_map_locks, key, &held, BPF_NOEXIST) == 0)
-			return 1;
+	for (round = 0; round < PIPE_MAP_LOCK_ROUNDS; round++)
+		for (i = 0; i < PIPE_MAP_LOCK_TRIES; i++)
+			if (bpf_map_update_elem(&pipe_map_locks, key, &held, BPF_NOEXIST) == 0)
+				return 1;
 	return 0;
 }
 

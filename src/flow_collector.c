@@ -26,10 +26,13 @@ void flow_collector_free(struct flow_collector *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
+/* Up to the NUL, zero after it: series keys are compared whole. */
 static void copy_comm(char *dst, const char *src)
 {
-	memcpy(dst, src, SERIES_COMM_LEN);
-	dst[SERIES_COMM_LEN - 1] = '\0';
+	size_t len = strnlen(src, SERIES_COMM_LEN - 1);
+
+	memset(dst, 0, SERIES_COMM_LEN);
+	memcpy(dst, src, len);
 }
 
 static void fold_flow(struct flow_collector *c, const struct ipc_flow_key *k, const struct ipc_flow_counts *v)

@@ -25,19 +25,46 @@ static void flow_labels(struct metric_label *labels, const char *mechanism, cons
 	labels[2] = (struct metric_label){ "dst_comm", dst };
 }
 
-static void render_messages(struct strbuf *out, const struct series **sorted, size_t n,
-			    const struct flow_collector *c)
+static void render_message_series(struct strbuf *out, const struct series *s)
 {
+	struct metric_label labels[3];
+
+	flow_labels(labels, mechanism_name(s->key.mechanism), s->key.src_comm, s->key.dst_comm);
+	exposition_sample_u64(out, "ipc_messages_total", labels, 3, s->messages);
+}
+
+static int render_messages(struct strbuf *out, const struct series **sorted, size_t n,
+			   const struct flow_collector *c)
+{
+	struct series_table signals_per_pair = { 0 };
+	const struct series **pairs;
 	struct metric_label labels[3];
 
 	exposition_family(out, "ipc_messages_total", "counter",
 			  "IPC operations from a source to a destination process: one per write-side call "
 			  "that moved data, per datagram, per signal.");
 	for (size_t i = 0; i < n; i++) {
-		flow_labels(labels, mechanism_name(sorted[i]->key.mechanism), sorted[i]->key.src_comm,
-			    sorted[i]->key.dst_comm);
-		exposition_sample_u64(out, "ipc_messages_total", labels, 3, sorted[i]->messages);
+		struct series_key pair;
+
+		if (sorted[i]->key.mechanism != IPC_SIGNAL) {
+			render_message_series(out, sorted[i]);
+			continue;
+		}
+		/* Signal series are per signal number; this family is per pair. */
+		pair = sorted[i]->key;
+		pair.signal = 0;
+		if (series_table_add(&signals_per_pair, &pair, sorted[i]->messages, 0) < 0)
+			return -ENOMEM;
 	}
+	pairs = series_table_sorted(&signals_per_pair);
+	if (!pairs) {
+		series_table_free(&signals_per_pair);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < signals_per_pair.count; i++)
+		render_message_series(out, pairs[i]);
+	free(pairs);
+	series_table_free(&signals_per_pair);
 	/* Flows that found the kernel table full, folded per mechanism. */
 	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
 		uint64_t messages = c->overflow[m].messages;
@@ -50,6 +77,7 @@ static void render_messages(struct strbuf *out, const struct series **sorted, si
 		flow_labels(labels, mechanism_name(m), OVERFLOW_COMM, OVERFLOW_COMM);
 		exposition_sample_u64(out, "ipc_messages_total", labels, 3, messages);
 	}
+	return 0;
 }
 
 static void render_bytes(struct strbuf *out, const struct series **sorted, size_t n,
@@ -193,7 +221,8 @@ int metrics_page_render(struct flow_collector *c, struct strbuf *out)
 		pthread_mutex_unlock(&c->lock);
 		return -ENOMEM;
 	}
-	render_messages(out, sorted, c->series.count, c);
+	if (render_messages(out, sorted, c->series.count, c) < 0)
+		out->failed = true;
 	render_bytes(out, sorted, c->series.count, c);
 	render_signals(out, sorted, c->series.count, c);
 	render_exporter(out, c);

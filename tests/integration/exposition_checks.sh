@@ -45,6 +45,9 @@ else
 	tap_ok 1 "promtool check metrics (promtool not installed)"
 fi
 
+dups=$(grep -v '^#' "$TEST_TMP/page" | awk '{ print $1 }' | sort | uniq -d | head -5)
+tap_eq "$dups" "" "no series appears twice"
+
 families=$(grep -c '^# TYPE ' "$TEST_TMP/page")
 helps=$(grep -c '^# HELP ' "$TEST_TMP/page")
 tap_eq "$helps" "$families" "every family has # HELP and # TYPE ($families)"

@@ -3,7 +3,15 @@
 # the readers' own tally, whichever of read() and write() returns first.
 . "$(dirname "$0")/lib.sh"
 require_root
-exporter_start || tap_finish
+# PIPE_LOCK=map runs the same cases with the map-lock variant (pipes_maplock.sh).
+exporter_start ${PIPE_LOCK:+--pipe-lock=$PIPE_LOCK} || tap_finish
+
+# The program chosen for this kernel is said in the log and in a metric.
+scrape "$TEST_TMP/hooks"
+exported=$(sed -n 's/^ipc_exporter_hook_info{hook="tp_btf\/sys_exit",program="\([^"]*\)".*/\1/p' "$TEST_TMP/hooks")
+logged=$(sed -n 's/.*hook tp_btf\/sys_exit (program \([^)]*\)).*/\1/p' "$TEST_TMP/exporter.log")
+tap_eq "$exported" "$logged" "sys_exit program logged and exported alike ($logged)"
+[ "${PIPE_LOCK:-}" = map ] && tap_eq "$exported" ipc_sys_exit_maplock "--pipe-lock=map loads the map-lock program"
 
 run_case() { # DESCRIPTION WORKLOAD_ARGS...
 	local desc=$1 prefix

@@ -21,6 +21,11 @@ run_signals() { # DESCRIPTION SIGNO COUNT
 	sent=$(grep "^ipc_messages_total{mechanism=\"signal\",src_comm=\"$prefix-send0\"" "$TEST_TMP/after" |
 		awk '{ s += $2 } END { print s + 0 }')
 	tap_eq "$sent" "$want" "$1: ipc_messages_total{mechanism=\"signal\"} from the sender"
+	want=$(awk '$1 == "signal" && $3 ~ /-send0$/ && $4 ~ /-recv0$/ { s += $5 } END { print s }' "$TEST_TMP/truth")
+	got=$(series_value "$TEST_TMP/after" "ipc_messages_total{mechanism=\"signal\",src_comm=\"$prefix-send0\",dst_comm=\"$prefix-recv0\"}")
+	tap_eq "$got" "$want" "$1: two signal kinds between one pair: one ipc_messages_total series ($want)"
+	dups=$(grep -v '^#' "$TEST_TMP/after" | awk '{ print $1 }' | sort | uniq -d | head -3)
+	tap_eq "$dups" "" "$1: no series appears twice"
 	local extra
 	extra=$(grep "^ipc_signals_total{" "$TEST_TMP/after" | grep -- "_comm=\"$prefix-" | grep -v -e 'SIGCHLD' \
 		-e "src_comm=\"$prefix-send0\"")

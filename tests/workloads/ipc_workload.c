@@ -314,7 +314,7 @@ static int run_signals(const char *prefix, int signo, int count)
 
 		set_name(prefix, "recv", 0);
 		sigemptyset(&sa.sa_mask);
-		if (sigaction(signo, &sa, NULL) < 0)
+		if (sigaction(signo, &sa, NULL) < 0 || sigaction(SIGUSR2, &sa, NULL) < 0)
 			die("sigaction");
 		close(ready[0]);
 		close(done[1]);
@@ -337,6 +337,9 @@ static int run_signals(const char *prefix, int signo, int count)
 			if (signo >= SIGRTMIN ? sigqueue(receiver, signo, value) : kill(receiver, signo))
 				die("send signal");
 		}
+		/* another signal to the same receiver */
+		if (kill(receiver, SIGUSR2))
+			die("send SIGUSR2");
 		/* one to itself, with a handler so it survives */
 		signal(SIGUSR2, on_signal);
 		if (raise(SIGUSR2))
@@ -349,6 +352,7 @@ static int run_signals(const char *prefix, int signo, int count)
 	waitpid(receiver, &status, 0);
 	failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 	printf("signal %d %s-send0 %s-recv0 %d\n", signo, prefix, prefix, count);
+	printf("signal %d %s-send0 %s-recv0 1\n", SIGUSR2, prefix, prefix);
 	printf("signal %d %s-send0 %s-send0 1\n", SIGUSR2, prefix, prefix);
 	printf("signal %d [kernel] %s-parent0 2\n", SIGCHLD, prefix);
 	return failed ? 99 : 0;
