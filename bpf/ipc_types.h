@@ -75,8 +75,12 @@ enum ipc_health_counter {
 	IPC_HEALTH_PIPE_QUEUE_FULL,
 	/* bytes a pipe held that no reader will ever consume (FIFO reopened empty) */
 	IPC_HEALTH_PIPE_STALE_BYTES,
-	/* a pipe's queue stayed locked too long (map-lock variant): write counted with an unknown reader */
+	/* map-lock variant: an operation found its queue locked and was deferred */
+	IPC_HEALTH_PIPE_DEFERRED,
+	/* ... and the deferred ring was full: write counted with an unknown reader */
 	IPC_HEALTH_PIPE_LOCK_BUSY,
+	/* map-lock variant: a lock held for over 100 ms (its release failed) was taken over */
+	IPC_HEALTH_PIPE_LOCK_STOLEN,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 

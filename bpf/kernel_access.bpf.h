@@ -12,6 +12,7 @@
 #define S_IFMT 00170000
 #define S_IFIFO 0010000
 #define PIPEFS_MAGIC 0x50495045
+#define EBUSY 16
 
 /*
  * Endpoints are map keys and are compared whole: the bytes after the name's

@@ -27,51 +27,84 @@ struct {
  */
 #define PIPE_LOCK_SPIN 1
 #define PIPE_LOCK_MAP 2
-/* 64 x 64 tries: a holder on a virtual CPU can be paused by the hypervisor. */
-#define PIPE_MAP_LOCK_ROUNDS 64
+/* 4 x 64 tries, then the operation is deferred (see pipe_defer). */
+#define PIPE_MAP_LOCK_ROUNDS 4
 #define PIPE_MAP_LOCK_TRIES 64
+
+/* A map lock older than this was leaked (its delete failed): take it over. */
+#define PIPE_MAP_LOCK_STALE_NS (100 * 1000 * 1000ULL)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);	/* held locks: at most one per CPU */
 	__type(key, struct pipe_key);
-	__type(value, __u8);
+	__type(value, __u64);		/* when it was taken */
 } pipe_map_locks SEC(".maps");
 
 static __always_inline int pipe_queue_lock(struct pipe_queue *q, const struct pipe_key *key, int lock_kind)
 {
-	__u8 held = 1;
+	__u64 now, *taken;
 	int round, i;
 
 	if (lock_kind == PIPE_LOCK_SPIN) {
 		bpf_spin_lock(&q->lock);
 		return 1;
 	}
+	now = bpf_ktime_get_ns();
 	/* The holder runs on another CPU with preemption off: it is quick. */
 	for (round = 0; round < PIPE_MAP_LOCK_ROUNDS; round++)
 		for (i = 0; i < PIPE_MAP_LOCK_TRIES; i++)
-			if (bpf_map_update_elem(&pipe_map_locks, key, &held, BPF_NOEXIST) == 0)
+			if (bpf_map_update_elem(&pipe_map_locks, key, &now, BPF_NOEXIST) == 0)
 				return 1;
+	taken = bpf_map_lookup_elem(&pipe_map_locks, key);
+	if (taken && now > *taken && now - *taken > PIPE_MAP_LOCK_STALE_NS &&
+	    bpf_map_update_elem(&pipe_map_locks, key, &now, BPF_EXIST) == 0) {
+		health_add(IPC_HEALTH_PIPE_LOCK_STOLEN, 1);
+		return 1;
+	}
 	return 0;
 }
 
 static __always_inline void pipe_queue_unlock(struct pipe_queue *q, const struct pipe_key *key, int lock_kind)
 {
-	if (lock_kind == PIPE_LOCK_SPIN)
+	if (lock_kind == PIPE_LOCK_SPIN) {
 		bpf_spin_unlock(&q->lock);
-	else
+		return;
+	}
+	/* A hash map can refuse an operation it is already in on this CPU (-EBUSY). */
+	if (bpf_map_delete_elem(&pipe_map_locks, key) && bpf_map_delete_elem(&pipe_map_locks, key))
 		bpf_map_delete_elem(&pipe_map_locks, key);
 }
 
+/* One read or write on a pipe, as it is applied to the pipe's queue. */
+struct pipe_op {
+	struct pipe_key key;
+	struct ipc_endpoint actor;
+	__u32 bytes;
+	__u8 is_read;
+	__u8 mechanism;
+	__u16 pad;
+};
+
+#define PIPE_DEFERRED_SLOTS 8
+#define PIPE_DEFERRED_MASK (PIPE_DEFERRED_SLOTS - 1)
+
+/* The exporter's own process: its pipe operations only flush deferred ones. */
+const volatile __u32 self_tgid = 0;
+
 /*
- * Per-CPU room for what does not fit on the 512-byte BPF stack.  A program
- * never runs nested with itself on one CPU, and tracepoint programs run
- * with preemption off, so one slot per CPU is enough.
+ * Per-CPU room for what does not fit on the 512-byte BPF stack, and the
+ * deferred ring.  A program never runs nested with itself on one CPU, and
+ * tracepoint programs run with preemption off, so one slot per CPU is enough.
  */
 struct pipe_scratch {
 	/* a struct pipe_queue; raw bytes because a per-CPU map may not hold a lock type */
 	__u8 fresh[sizeof(struct pipe_queue)] __attribute__((aligned(8)));
 	struct pipe_settlements out;
+	/* map-lock variant: operations waiting for their queue's lock (see pipe_defer) */
+	__u32 deferred_first;
+	__u32 deferred_count;
+	struct pipe_op deferred[PIPE_DEFERRED_SLOTS];
 };
 
 struct {
@@ -143,56 +176,118 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 	}
 }
 
+/* Apply one operation; 0, or -EBUSY when the queue's lock could not be had. */
+static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scratch *scratch, int lock_kind)
+{
+	struct ipc_endpoint unknown;
+	struct pipe_queue *q;
+	__u64 now;
+
+	__builtin_memset(&scratch->out, 0, sizeof(scratch->out));
+	q = pipe_queue_get(&op->key, scratch->fresh);
+	if (!q) {
+		/* No room to track this pipe: count the write with an unknown reader. */
+		health_add(IPC_HEALTH_PIPE_TABLE_FULL, 1);
+		if (!op->is_read) {
+			endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
+			flow_count_endpoints(op->mechanism, 0, &op->actor, &unknown, 1, op->bytes);
+		}
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	if (!pipe_queue_lock(q, &op->key, lock_kind))
+		return -EBUSY;
+	if (!pipe_key_equal(&q->owner, &op->key)) {
+		pipe_queue_unlock(q, &op->key, lock_kind);
+		return 0;
+	}
+	pipe_queue_match(q, &op->actor, op->bytes, op->is_read, &scratch->out);
+	q->last_active_ns = now;
+	pipe_queue_unlock(q, &op->key, lock_kind);
+
+	pipe_settle(op->mechanism, &op->actor, op->is_read, &scratch->out);
+	return 0;
+}
+
+/* One copy per lock variant, not inlined: each program calls its own. */
+static __noinline int pipe_apply_spin(const struct pipe_op *op, struct pipe_scratch *scratch)
+{
+	return pipe_apply(op, scratch, PIPE_LOCK_SPIN);
+}
+
+static __noinline int pipe_apply_maplock(const struct pipe_op *op, struct pipe_scratch *scratch)
+{
+	return pipe_apply(op, scratch, PIPE_LOCK_MAP);
+}
+
+/*
+ * Map-lock variant: an operation whose queue stayed locked is kept in this
+ * CPU's deferred ring and applied at a later pipe operation on the same CPU
+ * (the exporter makes one on every CPU before each scrape).  Applying it
+ * late is like its syscall exiting late, which the queue already allows.
+ */
+static __always_inline void pipe_deferred_retry(struct pipe_scratch *scratch)
+{
+	struct pipe_op *op;
+
+	if (!scratch->deferred_count)
+		return;
+	op = &scratch->deferred[masked_index(scratch->deferred_first, PIPE_DEFERRED_MASK)];
+	if (pipe_apply_maplock(op, scratch) < 0)
+		return;
+	scratch->deferred_first++;
+	scratch->deferred_count--;
+}
+
+static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struct pipe_op *op)
+{
+	struct ipc_endpoint unknown;
+
+	if (scratch->deferred_count >= PIPE_DEFERRED_SLOTS) {
+		/* No room: counted so it could not hide. */
+		health_add(IPC_HEALTH_PIPE_LOCK_BUSY, 1);
+		if (!op->is_read) {
+			endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
+			flow_count_endpoints(op->mechanism, 0, &op->actor, &unknown, 1, op->bytes);
+		}
+		return;
+	}
+	scratch->deferred[masked_index(scratch->deferred_first + scratch->deferred_count, PIPE_DEFERRED_MASK)] = *op;
+	scratch->deferred_count++;
+	health_add(IPC_HEALTH_PIPE_DEFERRED, 1);
+}
+
 /* A read or write of `bytes` (> 0) on descriptor `fd` has returned. */
 static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int is_read, int lock_kind)
 {
-	struct ipc_endpoint actor, unknown;
 	struct pipe_scratch *scratch;
-	struct pipe_queue *q;
-	struct pipe_key key;
+	struct pipe_op op;
 	struct file *file;
 	__u32 zero = 0;
-	__u8 mechanism;
-	__u64 now;
 
 	file = current_fd_file(fd);
-	if (!file || !pipe_of_file(file, &key, &mechanism))
+	if (!file)
+		return;
+	__builtin_memset(&op, 0, sizeof(op));
+	if (!pipe_of_file(file, &op.key, &op.mechanism))
 		return;
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)
 		return;
-	endpoint_of_current(&actor);
-	__builtin_memset(&scratch->out, 0, sizeof(scratch->out));
-
-	q = pipe_queue_get(&key, scratch->fresh);
-	if (!q) {
-		/* No room to track this pipe: count the write with an unknown reader. */
-		health_add(IPC_HEALTH_PIPE_TABLE_FULL, 1);
-		if (!is_read) {
-			endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
-			flow_count_endpoints(mechanism, 0, &actor, &unknown, 1, bytes);
-		}
-		return;
+	if (lock_kind == PIPE_LOCK_MAP) {
+		pipe_deferred_retry(scratch);
+		pipe_deferred_retry(scratch);
 	}
-	now = bpf_ktime_get_ns();
-	if (!pipe_queue_lock(q, &key, lock_kind)) {
-		/* Never seen in tests; counted so it could not hide. */
-		health_add(IPC_HEALTH_PIPE_LOCK_BUSY, 1);
-		if (!is_read) {
-			endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
-			flow_count_endpoints(mechanism, 0, &actor, &unknown, 1, bytes);
-		}
+	endpoint_of_current(&op.actor);
+	/* The exporter's own pipe traffic (its flush at scrape time) is not counted. */
+	if (op.actor.tgid == self_tgid)
 		return;
-	}
-	if (!pipe_key_equal(&q->owner, &key)) {
-		pipe_queue_unlock(q, &key, lock_kind);
-		return;
-	}
-	pipe_queue_match(q, &actor, bytes, is_read, &scratch->out);
-	q->last_active_ns = now;
-	pipe_queue_unlock(q, &key, lock_kind);
-
-	pipe_settle(mechanism, &actor, is_read, &scratch->out);
+	op.bytes = bytes;
+	op.is_read = is_read;
+	if (lock_kind == PIPE_LOCK_SPIN)
+		pipe_apply_spin(&op, scratch);
+	else if (pipe_apply_maplock(&op, scratch) < 0)
+		pipe_defer(scratch, &op);
 }
 
 /*

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +67,7 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	}
 	if (opts->pipe_table_size)
 		bpf_map__set_max_entries(skel->maps.pipe_queues, opts->pipe_table_size);
+	skel->rodata->self_tgid = (__u32)getpid();
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit, spin_lock);
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !spin_lock);
 	err = ipc_exporter_bpf__load(skel);
@@ -108,6 +112,7 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 		return err;
 	}
 	p->skel = skel;
+	p->pipe_map_lock = !spin_lock;
 	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
 					   "pipe,fifo" };
 	p->hooks[1] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
@@ -126,6 +131,37 @@ void probe_close(struct probe *p)
 {
 	ipc_exporter_bpf__destroy(p->skel);
 	p->skel = NULL;
+}
+
+/*
+ * Map-lock variant: operations that found their pipe's queue locked wait in
+ * a per-CPU ring until the next pipe operation on that CPU.  Make one on
+ * every CPU, from this thread, so that a scrape sees them all.
+ */
+void probe_flush_deferred(const struct probe *p)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	cpu_set_t saved, one;
+	int fds[2];
+	char byte = 0;
+
+	if (!p->pipe_map_lock || ncpus <= 0 || pipe(fds) < 0)
+		return;
+	if (pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0) {
+		for (int cpu = 0; cpu < ncpus && cpu < CPU_SETSIZE; cpu++) {
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one) != 0)
+				continue;	/* offline or not allowed */
+			/* each pipe operation retries up to two deferred ones; the ring has 8 */
+			for (int round = 0; round < 2; round++)
+				if (write(fds[1], &byte, 1) != 1 || read(fds[0], &byte, 1) != 1)
+					break;
+		}
+		pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+	}
+	close(fds[0]);
+	close(fds[1]);
 }
 
 bool probe_counts_mechanism(const struct probe *p, unsigned int mechanism)

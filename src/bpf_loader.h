@@ -32,11 +32,14 @@ struct probe {
 	struct ipc_exporter_bpf *skel;
 	struct probe_hook hooks[2];
 	unsigned int nhooks;
+	bool pipe_map_lock;	/* the map-lock variant is loaded */
 };
 
 /* Returns 0, or a negative errno after logging one clear line. */
 int probe_open(struct probe *p, const struct probe_options *opts);
 void probe_close(struct probe *p);
+/* Apply pipe operations deferred on any CPU (map-lock variant only). */
+void probe_flush_deferred(const struct probe *p);
 /* Whether the loaded programs count this mechanism (enum ipc_mechanism). */
 bool probe_counts_mechanism(const struct probe *p, unsigned int mechanism);
 

@@ -114,6 +114,7 @@ int flow_collector_drain(struct flow_collector *c)
 	__u32 zero = 0;
 	int err;
 
+	probe_flush_deferred(c->probe);
 	/*
 	 * Updating an array of maps waits for every running BPF program to
 	 * finish, so once this returns nothing writes the old table.

@@ -190,10 +190,18 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 		       "Bytes written to pipes or FIFOs that no reader consumed before the data was "
 		       "discarded or its queue was collected; never attributed.",
 		       c->health[IPC_HEALTH_PIPE_STALE_BYTES] + c->pipe_stale_bytes);
+	render_counter(out, "ipc_exporter_pipe_deferred_total",
+		       "Pipe operations that found their queue locked (map-lock variant) and were applied "
+		       "later, before the next scrape.",
+		       c->health[IPC_HEALTH_PIPE_DEFERRED]);
 	render_counter(out, "ipc_exporter_pipe_lock_busy_total",
-		       "Pipe operations whose queue stayed locked too long (map-lock variant): writes "
-		       "counted with dst_comm=\"[unknown]\".",
+		       "Pipe operations that found their queue locked and the deferred ring full "
+		       "(map-lock variant): writes counted with dst_comm=\"[unknown]\".",
 		       c->health[IPC_HEALTH_PIPE_LOCK_BUSY]);
+	render_counter(out, "ipc_exporter_pipe_lock_stolen_total",
+		       "Map-lock variant: pipe locks held for over 100 ms (their release failed) that "
+		       "were taken over.",
+		       c->health[IPC_HEALTH_PIPE_LOCK_STOLEN]);
 	render_counter(out, "ipc_exporter_pipe_queues_collected_total",
 		       "Attribution queues of idle pipes removed from the kernel table.",
 		       c->pipe_queues_collected);

@@ -5,6 +5,8 @@
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
 CURL=${CURL:-curl}
+PROMTOOL=${PROMTOOL:-$(command -v promtool)}
+PROMETHEUS=${PROMETHEUS:-$(command -v prometheus)}
 EXPORTER=$TOP_BUILDDIR/src/ipc_exporter
 WORKLOAD=$TOP_BUILDDIR/tests/workloads/ipc_workload
 

@@ -66,6 +66,7 @@ unknown=$(grep -c "^ipc_bytes_total{mechanism=\"pipe\",src_comm=\"$prefix-w[0-9]
 tap_eq "$unknown" 0 "3x3: no bytes settled against [unknown]"
 # Bytes on a wrong pair, as a share of all bytes (documented in docs/ARCHITECTURE.md).
 echo "# 3x3 misattributed: $measured_error of $truth_bytes bytes"
+grep '^ipc_exporter_pipe_' "$TEST_TMP/after" | tap_diag
 tap_ok $((measured_error * 100 > truth_bytes * 5)) "3x3: per-pair error at most 5% of bytes (measured $measured_error/$truth_bytes)"
 
 tap_finish
