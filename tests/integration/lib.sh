@@ -10,7 +10,7 @@ PROMETHEUS=${PROMETHEUS:-$(command -v prometheus)}
 EXPORTER=$TOP_BUILDDIR/src/ipc_exporter
 WORKLOAD=$TOP_BUILDDIR/tests/workloads/ipc_workload
 
-TEST_TMP=$(mktemp -d /tmp/ipc_exporter_test.XXXXXX)
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ipc_exporter_test.XXXXXX")
 TAP_COUNT=0
 TAP_FAILED=0
 EXPORTER_PID=

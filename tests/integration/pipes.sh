@@ -28,6 +28,8 @@ run_case() { # DESCRIPTION WORKLOAD_ARGS...
 }
 
 run_case "one writer, one reader" 1 1 500 100
+first_case=$TEST_TMP/first_truth
+cp "$TEST_TMP/truth" "$first_case"
 run_case "one writer, one reader, writev/readv" 1 1 300 64 --vectors
 run_case "two writers, one reader reading 64 KiB at a time" 2 1 400 100 65536
 run_case "one writer, two readers taking turns" 1 2 600 128 --reader-pause-us 200
@@ -67,6 +69,13 @@ tap_eq "$unknown" 0 "3x3: no bytes settled against [unknown]"
 # Bytes on a wrong pair, as a share of all bytes (documented in docs/ARCHITECTURE.md).
 echo "# 3x3 misattributed: $measured_error of $truth_bytes bytes"
 grep '^ipc_exporter_pipe_' "$TEST_TMP/after" | tap_diag
+
+# Counters carry on after their processes exited and their kernel entries
+# were drained: the first case's series, scraped many times since, still
+# hold exactly their values.
+scrape "$TEST_TMP/later"
+: >"$TEST_TMP/zero"
+check_truth "$TEST_TMP/zero" "$TEST_TMP/later" "$first_case"
 tap_ok $((measured_error * 100 > truth_bytes * 5)) "3x3: per-pair error at most 5% of bytes (measured $measured_error/$truth_bytes)"
 
 tap_finish
