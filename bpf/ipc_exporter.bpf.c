@@ -20,6 +20,39 @@
 #define NR_preadv2 327
 #define NR_pwritev2 328
 #define NR_openat2 437
+#define NR_connect 42
+#define NR_socketpair 53
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
+#define NR_recvmmsg 299
+#define NR_sendmmsg 307
+
+/* struct mmsghdr on x86-64: a 56-byte msghdr, then msg_len. */
+#define MMSGHDR_SIZE 64
+#define MMSGHDR_LEN_OFFSET 56
+#define MMSG_MAX 64
+
+/*
+ * sendmmsg/recvmmsg return how many messages moved; the kernel wrote each
+ * one's length into the caller's array, which is still mapped at exit.
+ */
+static __always_inline __u64 mmsg_total_bytes(unsigned long vec, long count)
+{
+	__u64 total = 0;
+	__u32 len;
+	int i;
+
+	for (i = 0; i < MMSG_MAX; i++) {
+		if (i >= count)
+			break;
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)(vec + i * MMSGHDR_SIZE + MMSGHDR_LEN_OFFSET)))
+			break;
+		total += len;
+	}
+	return total;
+}
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -41,16 +74,46 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	case NR_writev:
 	case NR_pwritev:
 	case NR_pwritev2:
+	case NR_sendto:
+	case NR_sendmsg:
 		if (ret > 0)
-			pipe_transfer_done(regs->di, ret, 0, lock_kind);
+			stream_transfer_done(regs->di, ret, 1, 0, lock_kind);
 		break;
 	case NR_read:
 	case NR_readv:
 	case NR_preadv:
 	case NR_preadv2:
 		if (ret > 0)
-			pipe_transfer_done(regs->di, ret, 1, lock_kind);
+			stream_transfer_done(regs->di, ret, 1, 1, lock_kind);
 		break;
+	case NR_recvfrom:	/* flags: 4th argument */
+		if (ret > 0 && !(regs->r10 & MSG_PEEK))
+			stream_transfer_done(regs->di, ret, 1, 1, lock_kind);
+		break;
+	case NR_recvmsg:	/* flags: 3rd argument; MSG_PEEK moves nothing */
+		if (ret > 0 && !(regs->dx & MSG_PEEK))
+			stream_transfer_done(regs->di, ret, 1, 1, lock_kind);
+		break;
+	case NR_sendmmsg:
+		if (ret > 0)
+			stream_transfer_done(regs->di, mmsg_total_bytes(regs->si, ret), ret, 0, lock_kind);
+		break;
+	case NR_recvmmsg:	/* flags: 4th argument */
+		if (ret > 0 && !(regs->r10 & MSG_PEEK))
+			stream_transfer_done(regs->di, mmsg_total_bytes(regs->si, ret), 1, 1, lock_kind);
+		break;
+	case NR_connect:
+		unix_stream_started(regs->di);
+		break;
+	case NR_socketpair: {	/* the descriptors are in the caller's int[2], 4th argument */
+		int sv[2];
+
+		if (!bpf_probe_read_user(sv, sizeof(sv), (void *)regs->r10)) {
+			unix_stream_started(sv[0]);
+			unix_stream_started(sv[1]);
+		}
+		break;
+	}
 	case NR_open:
 	case NR_openat:
 	case NR_openat2:

@@ -18,6 +18,8 @@ struct {
 	__type(value, struct pipe_queue);
 } pipe_queues SEC(".maps");
 
+#include "socket_flow.bpf.h"	/* stream sockets share these queues */
+
 /*
  * How a pipe's queue is locked.  Kernels that give tracing programs
  * bpf_spin_lock (6.1 and later here) use it; 5.10 does not, so there the
@@ -81,9 +83,9 @@ struct pipe_op {
 	struct pipe_key key;
 	struct ipc_endpoint actor;
 	__u32 bytes;
+	__u16 messages;		/* send-side calls in a write: 1, or n for sendmmsg */
 	__u8 is_read;
 	__u8 mechanism;
-	__u16 pad;
 };
 
 #define PIPE_DEFERRED_SLOTS 8
@@ -190,7 +192,7 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 		health_add(IPC_HEALTH_PIPE_TABLE_FULL, 1);
 		if (!op->is_read) {
 			endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
-			flow_count_endpoints(op->mechanism, 0, &op->actor, &unknown, 1, op->bytes);
+			flow_count_endpoints(op->mechanism, 0, &op->actor, &unknown, op->messages, op->bytes);
 		}
 		return 0;
 	}
@@ -201,7 +203,7 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 		pipe_queue_unlock(q, &op->key, lock_kind);
 		return 0;
 	}
-	pipe_queue_match(q, &op->actor, op->bytes, op->is_read, &scratch->out);
+	pipe_queue_match(q, &op->actor, op->bytes, op->messages, op->is_read, &scratch->out);
 	q->last_active_ns = now;
 	pipe_queue_unlock(q, &op->key, lock_kind);
 
@@ -248,7 +250,7 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
 		health_add(IPC_HEALTH_PIPE_LOCK_BUSY, 1);
 		if (!op->is_read) {
 			endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
-			flow_count_endpoints(op->mechanism, 0, &op->actor, &unknown, 1, op->bytes);
+			flow_count_endpoints(op->mechanism, 0, &op->actor, &unknown, op->messages, op->bytes);
 		}
 		return;
 	}
@@ -257,8 +259,13 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
 	health_add(IPC_HEALTH_PIPE_DEFERRED, 1);
 }
 
-/* A read or write of `bytes` (> 0) on descriptor `fd` has returned. */
-static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int is_read, int lock_kind)
+/*
+ * A read or write of `bytes` (> 0) on descriptor `fd` has returned: on a
+ * pipe, a FIFO or a stream socket of this host (bpf/socket_flow.bpf.h),
+ * all attributed by the same queue.  `messages` is 1 but for sendmmsg.
+ */
+static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 messages, int is_read,
+						 int lock_kind)
 {
 	struct pipe_scratch *scratch;
 	struct pipe_op op;
@@ -266,10 +273,11 @@ static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int
 	__u32 zero = 0;
 
 	file = current_fd_file(fd);
-	if (!file)
+	if (!file || !bytes)
 		return;
 	__builtin_memset(&op, 0, sizeof(op));
-	if (!pipe_of_file(file, &op.key, &op.mechanism))
+	if (!pipe_of_file(file, &op.key, &op.mechanism) &&
+	    !socket_of_file(file, is_read, &op.key, &op.mechanism))
 		return;
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)
@@ -283,6 +291,7 @@ static __always_inline void pipe_transfer_done(unsigned int fd, __u32 bytes, int
 	if (op.actor.tgid == self_tgid)
 		return;
 	op.bytes = bytes;
+	op.messages = messages;
 	op.is_read = is_read;
 	if (lock_kind == PIPE_LOCK_SPIN)
 		pipe_apply_spin(&op, scratch);

@@ -200,13 +200,14 @@ static __always_inline __u32 pipe_pool_take(struct pipe_queue *q, __u32 bytes, i
 /*
  * Match `bytes` moved by the current task against the opposite shares at
  * the head of the queue; queue the rest as a share of its own.  A write
- * matched against debts gives its one message to the first reader.
+ * (`write_messages` send-side calls: 1, or more for sendmmsg) matched
+ * against debts gives its messages to the first reader.
  * Caller holds the lock.
  */
 static __always_inline void pipe_queue_match(struct pipe_queue *q, const struct ipc_endpoint *actor, __u32 bytes,
-					     int is_read, struct pipe_settlements *out)
+					     __u32 write_messages, int is_read, struct pipe_settlements *out)
 {
-	__u32 write_message = is_read ? 0 : 1, take, messages;
+	__u32 write_message = is_read ? 0 : write_messages, take, messages;
 	int i;
 
 	if ((q->count || q->pooled) && q->holds_debts != is_read) {

@@ -22,6 +22,9 @@ static const bool mechanism_counted[IPC_MECHANISM_COUNT] = {
 	[IPC_PIPE] = true,
 	[IPC_FIFO] = true,
 	[IPC_SIGNAL] = true,
+	[IPC_UNIX_STREAM] = true,
+	[IPC_UNIX_SEQPACKET] = true,
+	[IPC_LOOPBACK_TCP] = true,
 };
 
 static bool libbpf_verbose;
@@ -114,7 +117,7 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->skel = skel;
 	p->pipe_map_lock = !spin_lock;
 	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
-					   "pipe,fifo" };
+					   "pipe,fifo,unix-stream,unix-seqpacket,loopback-tcp" };
 	p->hooks[1] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
 	p->nhooks = 2;
 	for (unsigned int i = 0; i < p->nhooks; i++)

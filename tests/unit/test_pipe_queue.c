@@ -49,7 +49,7 @@ static void op(struct pipe_queue *q, const char *who, unsigned int bytes, int is
 	struct ipc_endpoint actor = ep(who);
 
 	memset(&out, 0, sizeof(out));
-	pipe_queue_match(q, &actor, bytes, is_read, &out);
+	pipe_queue_match(q, &actor, bytes, 1, is_read, &out);
 	for (unsigned int i = 0; i < out.count; i++) {
 		if (is_read)
 			add_flow(out.matched[i].who.comm, who, out.matched[i].messages, out.matched[i].bytes);

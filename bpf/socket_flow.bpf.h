@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Stream sockets on this host: UNIX stream and seqpacket, and TCP whose
+ * both ends are local.  They are byte streams like pipes, so they use the
+ * same attribution queue (bpf/pipe_queue.h), keyed by the receiving end:
+ *
+ * - UNIX: the receiving socket (the sender's peer; the reader's own), by
+ *   address: a server's end exists before accept() gives it an inode, and
+ *   data may arrive by then.  Every UNIX stream starts with connect() or
+ *   socketpair(), where any queue left at those addresses by freed sockets
+ *   is dropped (unix_stream_started);
+ * - TCP: the direction of the connection, (netns, source, destination)
+ *   hashed to 128 bits, as the sender sees it (local -> remote) and as the
+ *   receiver sees it (remote -> local).  Only connections routed over the
+ *   loopback device are followed — that is every connection between two
+ *   sockets of this host, whatever the address — so traffic to other hosts
+ *   never creates state and is never counted.
+ */
+#ifndef SOCKET_FLOW_BPF_H
+#define SOCKET_FLOW_BPF_H
+
+#include <bpf/bpf_endian.h>
+#include "kernel_access.bpf.h"
+
+#define S_IFSOCK 0140000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define SOCK_SEQPACKET 5
+#define IPPROTO_TCP 6
+#define IFF_LOOPBACK 0x8
+#define MSG_PEEK 0x2
+
+static __always_inline struct sock *sock_of_file(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct socket *sock;
+
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+#define UNIX_QUEUE_TAG 0x554e4958	/* "UNIX": pipe keys carry an inode number here */
+
+/* The queue of a UNIX stream or seqpacket socket's receiving end. */
+static __always_inline int unix_stream_key(struct sock *sk, int is_read, struct pipe_key *key)
+{
+	struct sock *receiver = sk;
+
+	if (!is_read) {
+		receiver = BPF_CORE_READ((struct unix_sock *)sk, peer);
+		if (!receiver)
+			return 0;
+	}
+	key->pipe = (__u64)receiver;
+	key->ino = UNIX_QUEUE_TAG;
+	return 1;
+}
+
+static __always_inline int unix_stream_sock(struct sock *sk)
+{
+	__u16 type;
+
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return 0;
+	type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
+}
+
+static __always_inline void unix_queue_forget(struct sock *sk)
+{
+	struct pipe_key key = { .pipe = (__u64)sk, .ino = UNIX_QUEUE_TAG };
+
+	bpf_map_delete_elem(&pipe_queues, &key);
+}
+
+/*
+ * A UNIX stream came into being (connect() or socketpair() returned 0): a
+ * queue found at its ends' addresses was left by freed sockets.
+ */
+static __always_inline void unix_stream_started(unsigned int fd)
+{
+	struct file *file = current_fd_file(fd);
+	struct sock *sk = file ? sock_of_file(file) : NULL;
+
+	if (!unix_stream_sock(sk))
+		return;
+	unix_queue_forget(sk);
+	sk = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	if (sk)
+		unix_queue_forget(sk);
+}
+
+/* Addresses as IPv6, IPv4 mapped, so both ends of a v4-in-v6 connection agree. */
+static __always_inline void tcp_local_remote(struct sock *sk, __u32 local[4], __u32 remote[4])
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET) {
+		local[0] = remote[0] = 0;
+		local[1] = remote[1] = 0;
+		local[2] = remote[2] = bpf_htonl(0xffff);
+		local[3] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		remote[3] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		return;
+	}
+	/* 16 bytes each: local and remote are pointers here, so no sizeof on them */
+	bpf_core_read(local, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	bpf_core_read(remote, 16, &sk->__sk_common.skc_v6_daddr);
+}
+
+static __always_inline __u64 fnv1a_u32(__u64 h, __u32 v)
+{
+	int i;
+
+	UNROLL
+	for (i = 0; i < 4; i++) {
+		h ^= (v >> (i * 8)) & 0xff;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* One direction of a local TCP connection: (netns, from, to). */
+static __always_inline int tcp_direction_key(struct sock *sk, int is_read, struct pipe_key *key)
+{
+	struct dst_entry *dst = BPF_CORE_READ(sk, sk_dst_cache);
+	__u32 local[4], remote[4], *from, *to, ports, netns;
+	__u16 local_port, remote_port;
+	__u64 a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+	int i;
+
+	if (!dst || !(BPF_CORE_READ(dst, dev, flags) & IFF_LOOPBACK))
+		return 0;
+	tcp_local_remote(sk, local, remote);
+	local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	/* a sender writes local -> remote; the receiver reads that as remote -> local */
+	from = is_read ? remote : local;
+	to = is_read ? local : remote;
+	ports = is_read ? ((__u32)remote_port << 16 | local_port) : ((__u32)local_port << 16 | remote_port);
+	a = fnv1a_u32(a, netns);
+	b = fnv1a_u32(b, ports);
+	UNROLL
+	for (i = 0; i < 4; i++) {
+		a = fnv1a_u32(a, from[i]);
+		a = fnv1a_u32(a, to[i]);
+		b = fnv1a_u32(b, to[i]);
+		b = fnv1a_u32(b, from[i]);
+	}
+	a = fnv1a_u32(a, ports);
+	b = fnv1a_u32(b, netns);
+	key->pipe = a;
+	key->ino = b | 1;	/* never 0 */
+	return 1;
+}
+
+/* The queue and mechanism of a stream socket on this host; 0 if not one we follow. */
+static __always_inline int socket_of_file(struct file *file, int is_read, struct pipe_key *key, __u8 *mechanism)
+{
+	struct sock *sk = sock_of_file(file);
+	__u16 family, type;
+
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* bitfields on some kernels, plain fields on others */
+	type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+	if (family == AF_UNIX && (type == SOCK_STREAM || type == SOCK_SEQPACKET)) {
+		*mechanism = type == SOCK_STREAM ? IPC_UNIX_STREAM : IPC_UNIX_SEQPACKET;
+		return unix_stream_key(sk, is_read, key);
+	}
+	if ((family == AF_INET || family == AF_INET6) && type == SOCK_STREAM &&
+	    BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP) {
+		*mechanism = IPC_LOOPBACK_TCP;
+		return tcp_direction_key(sk, is_read, key);
+	}
+	return 0;
+}
+
+#endif

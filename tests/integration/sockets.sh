@@ -1,0 +1,95 @@
+#!/bin/bash
+# UNIX stream and seqpacket sockets and loopback TCP: exact messages and
+# bytes per (sender, receiver) against the workload's ground truth, for the
+# processes that really send and receive (a pre-forked worker, a socket
+# passed with SCM_RIGHTS), through every send/receive call family.
+. "$(dirname "$0")/lib.sh"
+require_root
+SOCKETS=$TOP_BUILDDIR/tests/workloads/socket_workload
+exporter_start ${PIPE_LOCK:+--pipe-lock=$PIPE_LOCK} || tap_finish
+
+run_case() { # DESCRIPTION MECHANISMS WORKLOAD_ARGS...   (the prefix is $2 of the workload args)
+	local desc=$1 mechanisms=$2 prefix=$4
+	shift 2
+	scrape "$TEST_TMP/before"
+	"$SOCKETS" "$@" >"$TEST_TMP/truth"
+	tap_ok $? "$desc: workload ran"
+	scrape "$TEST_TMP/after"
+	echo "# $desc:"
+	tap_diag <"$TEST_TMP/truth"
+	check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
+	for m in $mechanisms; do
+		check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_bytes_total "$m"
+	done
+}
+
+run_case "socketpair shared across fork, write/read" unix-stream socketpair "$(unique_prefix u)" 200 64
+run_case "socketpair, sendmmsg/recvmmsg" unix-stream socketpair "$(unique_prefix u)" 200 64 sendmmsg
+run_case "named stream socket, pre-forked worker, sendmsg/recvmsg" unix-stream \
+	server "$(unique_prefix u)" stream "$TEST_TMP/stream.sock" 100 100 sendmsg
+run_case "abstract socket, the reader peeks first (MSG_PEEK is not a transfer)" unix-stream \
+	server "$(unique_prefix u)" stream "@ipc_exporter_test_$$" 100 100 peek
+run_case "seqpacket, pre-forked worker" unix-seqpacket \
+	server "$(unique_prefix u)" seqpacket "$TEST_TMP/seqpacket.sock" 60 300
+run_case "socket passed with SCM_RIGHTS" unix-stream scm-rights "$(unique_prefix u)" 50 40
+run_case "TCP over 127.0.0.1, pre-forked worker" loopback-tcp \
+	server "$(unique_prefix t)" tcp 127.0.0.1 100 1000
+run_case "TCP over ::1, send/recv" loopback-tcp server "$(unique_prefix t)" tcp ::1 100 1000 send
+run_case "TCP over IPv4-mapped ::ffff:127.0.0.1, sendmmsg" loopback-tcp \
+	server "$(unique_prefix t)" tcp ::ffff:127.0.0.1 100 500 sendmmsg
+
+# A TCP connection opened before the exporter started.
+exporter_stop
+prefix=$(unique_prefix t)
+rm -f "$TEST_TMP/go" "$TEST_TMP/go.connected"
+"$SOCKETS" server "$prefix" tcp 127.0.0.1 80 700 --wait-file "$TEST_TMP/go" >"$TEST_TMP/truth" &
+workload=$!
+for _ in $(seq 1 100); do [ -e "$TEST_TMP/go.connected" ] && break; sleep 0.05; done
+exporter_start || tap_finish
+scrape "$TEST_TMP/before"
+touch "$TEST_TMP/go"
+wait "$workload"
+tap_ok $? "TCP connection older than the exporter: workload ran"
+scrape "$TEST_TMP/after"
+check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
+
+# Traffic to another host is not IPC: a server in a network namespace of
+# our own, reached over a veth pair, is never counted as loopback.
+ns=ipcx$$
+if ip netns add "$ns" 2>/dev/null; then
+	ip link add "v$ns" type veth peer name "p$ns" &&
+		ip link set "p$ns" netns "$ns" &&
+		ip addr add 10.231.47.1/30 dev "v$ns" && ip link set "v$ns" up &&
+		ip -n "$ns" addr add 10.231.47.2/30 dev "p$ns" && ip -n "$ns" link set "p$ns" up &&
+		ip -n "$ns" link set lo up
+	tap_ok $? "network namespace with a veth pair"
+	prefix=$(unique_prefix n)
+	scrape "$TEST_TMP/before"
+	ip netns exec "$ns" python3 -c '
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.231.47.2", 7777)); s.listen(); c, _ = s.accept(); n = 0
+while True:
+    b = c.recv(65536)
+    if not b: break
+    n += len(b)
+c.sendall(b"x" * 10); print(n)' "$prefix-far" >"$TEST_TMP/far" &
+	far=$!
+	sleep 0.5
+	python3 -c '
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+c = socket.create_connection(("10.231.47.2", 7777)); c.sendall(b"y" * 5000); c.shutdown(socket.SHUT_WR)
+while c.recv(100): pass' "$prefix-near"
+	wait "$far"
+	tap_eq "$(cat "$TEST_TMP/far")" 5000 "5000 bytes crossed the veth pair"
+	scrape "$TEST_TMP/after"
+	counted=$(grep -c -- "_comm=\"$prefix-" "$TEST_TMP/after")
+	tap_eq "$counted" 0 "traffic to another network namespace over veth is not counted"
+	ip netns del "$ns"
+	ip link del "v$ns" 2>/dev/null
+else
+	tap_ok 1 "network namespace with a veth pair (ip netns add failed)"
+fi
+tap_finish
