@@ -63,6 +63,9 @@ char LICENSE[] SEC("license") = "GPL";
  */
 static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, const int lock_kind)
 {
+	__u64 bytes = ret;
+	__u32 messages = 1;
+	int is_read;
 	long nr;
 
 	if (ret < 0)
@@ -76,35 +79,35 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	case NR_pwritev2:
 	case NR_sendto:
 	case NR_sendmsg:
-		if (ret > 0)
-			stream_transfer_done(regs->di, ret, 1, 0, lock_kind);
+		is_read = 0;
 		break;
 	case NR_read:
 	case NR_readv:
 	case NR_preadv:
 	case NR_preadv2:
-		if (ret > 0)
-			stream_transfer_done(regs->di, ret, 1, 1, lock_kind);
+		is_read = 1;
 		break;
-	case NR_recvfrom:	/* flags: 4th argument */
-		if (ret > 0 && !(regs->r10 & MSG_PEEK))
-			stream_transfer_done(regs->di, ret, 1, 1, lock_kind);
+	case NR_recvfrom:	/* flags: 4th argument; MSG_PEEK moves nothing */
+	case NR_recvmmsg:
+		if (regs->r10 & MSG_PEEK)
+			return 0;
+		is_read = 1;
+		if (nr == NR_recvmmsg)
+			bytes = mmsg_total_bytes(regs->si, ret);
 		break;
-	case NR_recvmsg:	/* flags: 3rd argument; MSG_PEEK moves nothing */
-		if (ret > 0 && !(regs->dx & MSG_PEEK))
-			stream_transfer_done(regs->di, ret, 1, 1, lock_kind);
+	case NR_recvmsg:	/* flags: 3rd argument */
+		if (regs->dx & MSG_PEEK)
+			return 0;
+		is_read = 1;
 		break;
-	case NR_sendmmsg:
-		if (ret > 0)
-			stream_transfer_done(regs->di, mmsg_total_bytes(regs->si, ret), ret, 0, lock_kind);
-		break;
-	case NR_recvmmsg:	/* flags: 4th argument */
-		if (ret > 0 && !(regs->r10 & MSG_PEEK))
-			stream_transfer_done(regs->di, mmsg_total_bytes(regs->si, ret), 1, 1, lock_kind);
+	case NR_sendmmsg:	/* returns how many messages went */
+		is_read = 0;
+		messages = ret;
+		bytes = mmsg_total_bytes(regs->si, ret);
 		break;
 	case NR_connect:
 		unix_stream_started(regs->di);
-		break;
+		return 0;
 	case NR_socketpair: {	/* the descriptors are in the caller's int[2], 4th argument */
 		int sv[2];
 
@@ -112,14 +115,19 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 			unix_stream_started(sv[0]);
 			unix_stream_started(sv[1]);
 		}
-		break;
+		return 0;
 	}
 	case NR_open:
 	case NR_openat:
 	case NR_openat2:
 		fifo_opened(ret, lock_kind);
-		break;
+		return 0;
+	default:
+		return 0;
 	}
+	/* one call site: every copy of the transfer path costs verifier time */
+	if (bytes)
+		stream_transfer_done(regs->di, bytes, messages, is_read, lock_kind);
 	return 0;
 }
 
@@ -135,6 +143,14 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(ipc_sys_exit_maplock, struct pt_regs *regs, long ret)
 {
 	return sys_exit_dispatch(regs, ret, PIPE_LOCK_MAP);
+}
+
+/* Runs in the receiver's context while a datagram is copied to it. */
+SEC("tp_btf/skb_copy_datagram_iovec")
+int BPF_PROG(ipc_skb_copy_datagram_iovec, const struct sk_buff *skb, int len)
+{
+	datagram_being_received(skb);
+	return 0;
 }
 
 SEC("tp_btf/signal_generate")

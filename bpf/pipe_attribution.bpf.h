@@ -88,7 +88,7 @@ struct pipe_op {
 	__u8 mechanism;
 };
 
-#define PIPE_DEFERRED_SLOTS 8
+#define PIPE_DEFERRED_SLOTS 16
 #define PIPE_DEFERRED_MASK (PIPE_DEFERRED_SLOTS - 1)
 
 /* The exporter's own process: its pipe operations only flush deferred ones. */
@@ -225,26 +225,42 @@ static __noinline int pipe_apply_maplock(const struct pipe_op *op, struct pipe_s
 /*
  * Map-lock variant: an operation whose queue stayed locked is kept in this
  * CPU's deferred ring and applied at a later pipe operation on the same CPU
- * (the exporter makes one on every CPU before each scrape).  Applying it
- * late is like its syscall exiting late, which the queue already allows.
+ * (the exporter makes several on every CPU before each scrape).  Applying
+ * it late is like its syscall exiting late, which the queue already allows.
  */
-static __always_inline void pipe_deferred_retry(struct pipe_scratch *scratch)
+/*
+ * The waiting operation of the same process moving bytes the same way
+ * through the same pipe, or NULL.  Joining it means a stalled lock holder
+ * costs one slot per process, not one per operation.  Not inlined: the
+ * verifier walks this loop once instead of in every caller's paths.
+ */
+static __noinline struct pipe_op *pipe_deferred_find(struct pipe_scratch *scratch, const struct pipe_op *op)
 {
-	struct pipe_op *op;
+	struct pipe_op *waiting;
+	__u32 i;
 
-	if (!scratch->deferred_count)
-		return;
-	op = &scratch->deferred[masked_index(scratch->deferred_first, PIPE_DEFERRED_MASK)];
-	if (pipe_apply_maplock(op, scratch) < 0)
-		return;
-	scratch->deferred_first++;
-	scratch->deferred_count--;
+	for (i = 0; i < PIPE_DEFERRED_SLOTS; i++) {
+		if (i >= scratch->deferred_count)
+			break;
+		waiting = &scratch->deferred[masked_index(scratch->deferred_first + i, PIPE_DEFERRED_MASK)];
+		if (waiting->is_read == op->is_read && pipe_key_equal(&waiting->key, &op->key) &&
+		    same_endpoint(&waiting->actor, &op->actor))
+			return waiting;
+	}
+	return NULL;
 }
 
 static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struct pipe_op *op)
 {
+	struct pipe_op *waiting = pipe_deferred_find(scratch, op);
 	struct ipc_endpoint unknown;
 
+	if (waiting) {
+		waiting->bytes += op->bytes;
+		waiting->messages += op->messages;
+		health_add(IPC_HEALTH_PIPE_DEFERRED, 1);
+		return;
+	}
 	if (scratch->deferred_count >= PIPE_DEFERRED_SLOTS) {
 		/* No room: counted so it could not hide. */
 		health_add(IPC_HEALTH_PIPE_LOCK_BUSY, 1);
@@ -268,9 +284,10 @@ static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, _
 						 int lock_kind)
 {
 	struct pipe_scratch *scratch;
-	struct pipe_op op;
+	struct pipe_op op, *next = &op;
 	struct file *file;
 	__u32 zero = 0;
+	int self;
 
 	file = current_fd_file(fd);
 	if (!file || !bytes)
@@ -282,21 +299,38 @@ static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, _
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)
 		return;
-	if (lock_kind == PIPE_LOCK_MAP) {
-		pipe_deferred_retry(scratch);
-		pipe_deferred_retry(scratch);
-	}
 	endpoint_of_current(&op.actor);
-	/* The exporter's own pipe traffic (its flush at scrape time) is not counted. */
-	if (op.actor.tgid == self_tgid)
-		return;
+	/* The exporter's own pipe traffic (its flush before a scrape) is not counted. */
+	self = op.actor.tgid == self_tgid;
 	op.bytes = bytes;
 	op.messages = messages;
 	op.is_read = is_read;
-	if (lock_kind == PIPE_LOCK_SPIN)
-		pipe_apply_spin(&op, scratch);
-	else if (pipe_apply_maplock(&op, scratch) < 0)
-		pipe_defer(scratch, &op);
+	if (lock_kind == PIPE_LOCK_SPIN) {
+		if (!self)
+			pipe_apply_spin(&op, scratch);
+		return;
+	}
+	/*
+	 * Map locks: one apply per program run (each call site of it costs the
+	 * verifier a full walk).  With operations waiting, this one queues
+	 * behind them and the oldest is applied instead.
+	 */
+	if (scratch->deferred_count) {
+		if (!self)
+			pipe_defer(scratch, &op);
+		next = &scratch->deferred[masked_index(scratch->deferred_first, PIPE_DEFERRED_MASK)];
+	} else if (self) {
+		return;
+	}
+	if (pipe_apply_maplock(next, scratch) < 0) {
+		if (next == &op)
+			pipe_defer(scratch, &op);
+		return;
+	}
+	if (next != &op) {
+		scratch->deferred_first++;
+		scratch->deferred_count--;
+	}
 }
 
 /*

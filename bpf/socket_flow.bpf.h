@@ -27,6 +27,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define SOCK_STREAM 1
+#define SOCK_DGRAM 2
 #define SOCK_SEQPACKET 5
 #define IPPROTO_TCP 6
 #define IFF_LOOPBACK 0x8
@@ -44,6 +45,21 @@ static __always_inline struct sock *sock_of_file(struct file *file)
 }
 
 #define UNIX_QUEUE_TAG 0x554e4958	/* "UNIX": pipe keys carry an inode number here */
+#define UNIX_DGRAM_QUEUE_TAG 0x44475241	/* "DGRA" */
+
+/*
+ * UNIX datagrams: a sender may send to any socket by name, and the
+ * receiving syscall's exit does not say who sent.  But the datagram's
+ * skb->sk is the sending socket, and skb_copy_datagram_iovec runs in the
+ * receiver's context as it copies it: note the sender there, per thread,
+ * for the receiving syscall's exit.  The queue is the sending socket's.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid of the receiving thread */
+	__type(value, __u64);	/* struct sock * that sent the datagram it is receiving */
+} dgram_sender SEC(".maps");
 
 /* The queue of a UNIX stream or seqpacket socket's receiving end. */
 static __always_inline int unix_stream_key(struct sock *sk, int is_read, struct pipe_key *key)
@@ -157,7 +173,39 @@ static __always_inline int tcp_direction_key(struct sock *sk, int is_read, struc
 	return 1;
 }
 
-/* The queue and mechanism of a stream socket on this host; 0 if not one we follow. */
+/* The queue of a UNIX datagram: the sending socket's. */
+static __always_inline int unix_dgram_key(struct sock *sk, int is_read, struct pipe_key *key)
+{
+	__u64 thread = bpf_get_current_pid_tgid(), *sender;
+
+	if (!is_read) {
+		key->pipe = (__u64)sk;
+	} else {
+		sender = bpf_map_lookup_elem(&dgram_sender, &thread);
+		if (!sender)
+			return 0;
+		key->pipe = *sender;
+		bpf_map_delete_elem(&dgram_sender, &thread);
+	}
+	key->ino = UNIX_DGRAM_QUEUE_TAG;
+	return 1;
+}
+
+/* skb_copy_datagram_iovec: the current thread is receiving this skb. */
+static __always_inline void datagram_being_received(const struct sk_buff *skb)
+{
+	struct sock *sender = BPF_CORE_READ(skb, sk);
+	__u64 thread, value;
+
+	if (!sender || BPF_CORE_READ(sender, __sk_common.skc_family) != AF_UNIX ||
+	    BPF_CORE_READ_BITFIELD_PROBED(sender, sk_type) != SOCK_DGRAM)
+		return;
+	thread = bpf_get_current_pid_tgid();
+	value = (__u64)sender;
+	bpf_map_update_elem(&dgram_sender, &thread, &value, BPF_ANY);
+}
+
+/* The queue and mechanism of a socket we follow on this host; 0 for others. */
 static __always_inline int socket_of_file(struct file *file, int is_read, struct pipe_key *key, __u8 *mechanism)
 {
 	struct sock *sk = sock_of_file(file);
@@ -168,6 +216,10 @@ static __always_inline int socket_of_file(struct file *file, int is_read, struct
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	/* bitfields on some kernels, plain fields on others */
 	type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+	if (family == AF_UNIX && type == SOCK_DGRAM) {
+		*mechanism = IPC_UNIX_DGRAM;
+		return unix_dgram_key(sk, is_read, key);
+	}
 	if (family == AF_UNIX && (type == SOCK_STREAM || type == SOCK_SEQPACKET)) {
 		*mechanism = type == SOCK_STREAM ? IPC_UNIX_STREAM : IPC_UNIX_SEQPACKET;
 		return unix_stream_key(sk, is_read, key);

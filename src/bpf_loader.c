@@ -23,6 +23,7 @@ static const bool mechanism_counted[IPC_MECHANISM_COUNT] = {
 	[IPC_FIFO] = true,
 	[IPC_SIGNAL] = true,
 	[IPC_UNIX_STREAM] = true,
+	[IPC_UNIX_DGRAM] = true,
 	[IPC_UNIX_SEQPACKET] = true,
 	[IPC_LOOPBACK_TCP] = true,
 };
@@ -117,9 +118,11 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->skel = skel;
 	p->pipe_map_lock = !spin_lock;
 	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
-					   "pipe,fifo,unix-stream,unix-seqpacket,loopback-tcp" };
-	p->hooks[1] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
-	p->nhooks = 2;
+					   "pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp" };
+	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
+					   "unix-dgram" };
+	p->hooks[2] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
+	p->nhooks = 3;
 	for (unsigned int i = 0; i < p->nhooks; i++)
 		log_info("hook %s (program %s) counts %s", p->hooks[i].hook, p->hooks[i].program,
 			 p->hooks[i].mechanisms);
@@ -156,8 +159,8 @@ void probe_flush_deferred(const struct probe *p)
 			CPU_SET(cpu, &one);
 			if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one) != 0)
 				continue;	/* offline or not allowed */
-			/* each pipe operation retries up to two deferred ones; the ring has 8 */
-			for (int round = 0; round < 2; round++)
+			/* a pipe operation retries one deferred one; the ring has 16: 2 x 8 */
+			for (int round = 0; round < 8; round++)
 				if (write(fds[1], &byte, 1) != 1 || read(fds[0], &byte, 1) != 1)
 					break;
 		}

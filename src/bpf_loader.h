@@ -30,7 +30,7 @@ struct probe_hook {
 
 struct probe {
 	struct ipc_exporter_bpf *skel;
-	struct probe_hook hooks[2];
+	struct probe_hook hooks[3];
 	unsigned int nhooks;
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
 };

@@ -1,5 +1,5 @@
 #!/bin/bash
-# UNIX stream and seqpacket sockets and loopback TCP: exact messages and
+# UNIX stream, seqpacket and datagram sockets and loopback TCP: exact messages and
 # bytes per (sender, receiver) against the workload's ground truth, for the
 # processes that really send and receive (a pre-forked worker, a socket
 # passed with SCM_RIGHTS), through every send/receive call family.
@@ -32,6 +32,8 @@ run_case "abstract socket, the reader peeks first (MSG_PEEK is not a transfer)" 
 run_case "seqpacket, pre-forked worker" unix-seqpacket \
 	server "$(unique_prefix u)" seqpacket "$TEST_TMP/seqpacket.sock" 60 300
 run_case "socket passed with SCM_RIGHTS" unix-stream scm-rights "$(unique_prefix u)" 50 40
+run_case "datagram server receiving from two clients" unix-dgram \
+	dgram "$(unique_prefix d)" "$TEST_TMP/dgram.sock" 150 100
 run_case "TCP over 127.0.0.1, pre-forked worker" loopback-tcp \
 	server "$(unique_prefix t)" tcp 127.0.0.1 100 1000
 run_case "TCP over ::1, send/recv" loopback-tcp server "$(unique_prefix t)" tcp ::1 100 1000 send

@@ -49,7 +49,7 @@ for sig in TERM INT; do
 	tap_ok $? "started for SIG$sig"
 	pid=$EXPORTER_PID
 	ids=$(awk '$1 == "prog_id:" { print $2 }' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -u)
-	tap_eq "$(echo $ids | wc -w)" 2 "SIG$sig: two BPF programs loaded while running"
+	tap_eq "$(echo $ids | wc -w)" 3 "SIG$sig: three BPF programs loaded while running"
 	kill -"$sig" "$pid"
 	wait "$pid"
 	tap_eq $? 0 "SIG$sig: exit status 0"

@@ -15,6 +15,10 @@
  *       or @abstract) or tcp (ADDR 127.0.0.1, ::1, ...).
  *   scm-rights PREFIX N SIZE          a socket passed with SCM_RIGHTS is used
  *                                     by the process that received it
+ *   dgram PREFIX PATH N SIZE          a UNIX datagram server (PREFIX-srv0)
+ *                                     receives N datagrams of SIZE from
+ *                                     PREFIX-cli0 and N of 2 x SIZE from
+ *                                     PREFIX-cli1
  * API (how the sender sends; the receiver mirrors it): write, send,
  * sendmsg, sendmmsg (4 messages a call), peek (send; the receiver peeks
  * with MSG_PEEK before each read).
@@ -353,11 +357,54 @@ static int run_scm_rights(int n, int size)
 	return 0;
 }
 
+static int run_dgram(const char *path, int n, int size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int server;
+
+	set_name("ctl0");
+	unlink(path);
+	server = socket(AF_UNIX, SOCK_DGRAM, 0);
+	len = make_address("dgram", path, 0, &ss);
+	if (server < 0 || bind(server, (struct sockaddr *)&ss, len) < 0)
+		die("bind");
+	if (fork() == 0) {
+		char buf[65536];
+
+		set_name("srv0");
+		for (int i = 0; i < 2 * n; i++)
+			if (recv(server, buf, sizeof(buf), 0) <= 0)
+				die("recv");
+		_exit(0);
+	}
+	for (int c = 0; c < 2; c++) {
+		if (fork() == 0) {
+			int fd = socket(AF_UNIX, SOCK_DGRAM, 0), bytes = size * (c + 1);
+			char *buf = calloc(1, (size_t)bytes);
+
+			set_name(c ? "cli1" : "cli0");
+			for (int i = 0; i < n; i++)
+				if (sendto(fd, buf, (size_t)bytes, 0, (struct sockaddr *)&ss, len) != bytes)
+					die("sendto");
+			_exit(0);
+		}
+	}
+	close(server);
+	if (wait_children())
+		return 99;
+	unlink(path);
+	printf("flow unix-dgram %s-cli0 %s-srv0 %d %ld\n", prefix, prefix, n, (long)n * size);
+	printf("flow unix-dgram %s-cli1 %s-srv0 %d %ld\n", prefix, prefix, n, (long)n * size * 2);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: socket_workload socketpair PREFIX N SIZE [API]\n"
 			"       socket_workload server PREFIX stream|seqpacket|tcp ADDR N SIZE [API] [--wait-file F]\n"
-			"       socket_workload scm-rights PREFIX N SIZE\n");
+			"       socket_workload scm-rights PREFIX N SIZE\n"
+			"       socket_workload dgram PREFIX PATH N SIZE\n");
 	exit(2);
 }
 
@@ -380,6 +427,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "scm-rights") == 0)
 		return run_scm_rights(atoi(argv[3]), atoi(argv[4]));
+	if (strcmp(argv[1], "dgram") == 0 && argc >= 6)
+		return run_dgram(argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (strcmp(argv[1], "server") == 0 && argc >= 7) {
 		if (argc > 7)
 			api = argv[7];
