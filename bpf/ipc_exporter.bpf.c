@@ -63,6 +63,7 @@ char LICENSE[] SEC("license") = "GPL";
  */
 static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, const int lock_kind)
 {
+	struct peer_name name = { 0, PEER_NAME_NONE };
 	__u64 bytes = ret;
 	__u32 messages = 1;
 	int is_read;
@@ -73,12 +74,18 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	/* regs is a BTF-typed argument: a direct (CO-RE relocated) load, no probe_read */
 	nr = regs->orig_ax;
 	switch (nr) {
+	case NR_sendto:		/* dest_addr: 5th argument */
+		name = (struct peer_name){ regs->r8, PEER_NAME_SOCKADDR };
+		is_read = 0;
+		break;
+	case NR_sendmsg:
+		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };
+		is_read = 0;
+		break;
 	case NR_write:
 	case NR_writev:
 	case NR_pwritev:
 	case NR_pwritev2:
-	case NR_sendto:
-	case NR_sendmsg:
 		is_read = 0;
 		break;
 	case NR_read:
@@ -87,20 +94,27 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	case NR_preadv2:
 		is_read = 1;
 		break;
-	case NR_recvfrom:	/* flags: 4th argument; MSG_PEEK moves nothing */
+	case NR_recvfrom:	/* flags: 4th argument, MSG_PEEK moves nothing; src_addr: 5th */
+		if (regs->r10 & MSG_PEEK)
+			return 0;
+		name = (struct peer_name){ regs->r8, PEER_NAME_SOCKADDR };
+		is_read = 1;
+		break;
 	case NR_recvmmsg:
 		if (regs->r10 & MSG_PEEK)
 			return 0;
+		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };	/* the first message's */
 		is_read = 1;
-		if (nr == NR_recvmmsg)
-			bytes = mmsg_total_bytes(regs->si, ret);
+		bytes = mmsg_total_bytes(regs->si, ret);
 		break;
 	case NR_recvmsg:	/* flags: 3rd argument */
 		if (regs->dx & MSG_PEEK)
 			return 0;
+		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };
 		is_read = 1;
 		break;
 	case NR_sendmmsg:	/* returns how many messages went */
+		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };	/* the first message's */
 		is_read = 0;
 		messages = ret;
 		bytes = mmsg_total_bytes(regs->si, ret);
@@ -127,7 +141,7 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	}
 	/* one call site: every copy of the transfer path costs verifier time */
 	if (bytes)
-		stream_transfer_done(regs->di, bytes, messages, is_read, lock_kind);
+		stream_transfer_done(regs->di, bytes, messages, is_read, &name, lock_kind);
 	return 0;
 }
 

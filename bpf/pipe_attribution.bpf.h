@@ -281,7 +281,7 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
  * all attributed by the same queue.  `messages` is 1 but for sendmmsg.
  */
 static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 messages, int is_read,
-						 int lock_kind)
+						 const struct peer_name *name, int lock_kind)
 {
 	struct pipe_scratch *scratch;
 	struct pipe_op op, *next = &op;
@@ -294,7 +294,7 @@ static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, _
 		return;
 	__builtin_memset(&op, 0, sizeof(op));
 	if (!pipe_of_file(file, &op.key, &op.mechanism) &&
-	    !socket_of_file(file, is_read, &op.key, &op.mechanism))
+	    !socket_of_file(file, is_read, name, &op.key, &op.mechanism))
 		return;
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)

@@ -30,6 +30,7 @@
 #define SOCK_DGRAM 2
 #define SOCK_SEQPACKET 5
 #define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 #define IFF_LOOPBACK 0x8
 #define MSG_PEEK 0x2
 
@@ -173,6 +174,85 @@ static __always_inline int tcp_direction_key(struct sock *sk, int is_read, struc
 	return 1;
 }
 
+/*
+ * UDP between two sockets of this host: one queue per (netns, source port,
+ * destination port), as the sender sees it (its port -> the address it
+ * sends to) and the receiver (the address recvfrom/recvmsg reports, or its
+ * connected peer -> its port).  Addresses are left out of the key: a
+ * wildcard-bound socket does not know which of the host's addresses it
+ * uses.  Only loopback peers (127.0.0.0/8, ::1, IPv4-mapped 127/8) are
+ * followed: nothing is kept for other hosts.
+ */
+#define UDP_QUEUE_TAG 0x55445000	/* "UDP" */
+
+/* Where a UDP call's peer address is: none (the connected peer), a
+ * sockaddr (sendto, recvfrom), or the msg_name of a user msghdr. */
+#define PEER_NAME_NONE 0
+#define PEER_NAME_SOCKADDR 1
+#define PEER_NAME_MSGHDR 2
+
+struct peer_name {
+	unsigned long ptr;
+	int kind;
+};
+
+static __always_inline int loopback_v4(__u32 addr_be)
+{
+	return (bpf_ntohl(addr_be) >> 24) == 127;
+}
+
+static __always_inline int loopback_v6(const __u32 a[4])
+{
+	if (!a[0] && !a[1] && !a[2] && a[3] == bpf_htonl(1))
+		return 1;
+	return !a[0] && !a[1] && a[2] == bpf_htonl(0xffff) && loopback_v4(a[3]);
+}
+
+/* The peer's port if it is on loopback, else 0. */
+static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_name *name)
+{
+	struct {
+		__u16 family;
+		__u16 port;
+		__u32 v4_or_flowinfo;
+		__u32 v6[4];
+	} sa = {};
+	unsigned long ptr = name->ptr;
+
+	if (name->kind == PEER_NAME_MSGHDR && ptr &&
+	    bpf_probe_read_user(&ptr, sizeof(ptr), (void *)ptr))	/* msg_name: offset 0 */
+		return 0;
+	if (name->kind == PEER_NAME_NONE || !ptr) {
+		__u32 remote[4], local[4];
+
+		if (!BPF_CORE_READ(sk, __sk_common.skc_dport))
+			return 0;	/* not connected: unknown peer */
+		tcp_local_remote(sk, local, remote);
+		return loopback_v6(remote) ? bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) : 0;
+	}
+	if (bpf_probe_read_user(&sa, sizeof(sa), (void *)ptr))
+		return 0;
+	if (sa.family == AF_INET && loopback_v4(sa.v4_or_flowinfo))
+		return bpf_ntohs(sa.port);
+	if (sa.family == AF_INET6 && loopback_v6(sa.v6))
+		return bpf_ntohs(sa.port);
+	return 0;
+}
+
+static __always_inline int udp_direction_key(struct sock *sk, int is_read, const struct peer_name *name,
+					     struct pipe_key *key)
+{
+	__u16 peer_port = udp_peer_port(sk, name), own_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u32 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+
+	if (!peer_port || !own_port)
+		return 0;
+	key->pipe = (__u64)netns << 32 |
+		    (is_read ? ((__u32)peer_port << 16 | own_port) : ((__u32)own_port << 16 | peer_port));
+	key->ino = UDP_QUEUE_TAG;
+	return 1;
+}
+
 /* The queue of a UNIX datagram: the sending socket's. */
 static __always_inline int unix_dgram_key(struct sock *sk, int is_read, struct pipe_key *key)
 {
@@ -206,7 +286,8 @@ static __always_inline void datagram_being_received(const struct sk_buff *skb)
 }
 
 /* The queue and mechanism of a socket we follow on this host; 0 for others. */
-static __always_inline int socket_of_file(struct file *file, int is_read, struct pipe_key *key, __u8 *mechanism)
+static __always_inline int socket_of_file(struct file *file, int is_read, const struct peer_name *name,
+					  struct pipe_key *key, __u8 *mechanism)
 {
 	struct sock *sk = sock_of_file(file);
 	__u16 family, type;
@@ -228,6 +309,11 @@ static __always_inline int socket_of_file(struct file *file, int is_read, struct
 	    BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP) {
 		*mechanism = IPC_LOOPBACK_TCP;
 		return tcp_direction_key(sk, is_read, key);
+	}
+	if ((family == AF_INET || family == AF_INET6) && type == SOCK_DGRAM &&
+	    BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_UDP) {
+		*mechanism = IPC_LOOPBACK_UDP;
+		return udp_direction_key(sk, is_read, name, key);
 	}
 	return 0;
 }

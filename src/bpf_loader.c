@@ -26,6 +26,7 @@ static const bool mechanism_counted[IPC_MECHANISM_COUNT] = {
 	[IPC_UNIX_DGRAM] = true,
 	[IPC_UNIX_SEQPACKET] = true,
 	[IPC_LOOPBACK_TCP] = true,
+	[IPC_LOOPBACK_UDP] = true,
 };
 
 static bool libbpf_verbose;
@@ -118,7 +119,7 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->skel = skel;
 	p->pipe_map_lock = !spin_lock;
 	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
-					   "pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp" };
+					   "pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp,loopback-udp" };
 	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
 					   "unix-dgram" };
 	p->hooks[2] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };

@@ -1,5 +1,5 @@
 #!/bin/bash
-# UNIX stream, seqpacket and datagram sockets and loopback TCP: exact messages and
+# UNIX stream, seqpacket and datagram sockets, loopback TCP and UDP: exact messages and
 # bytes per (sender, receiver) against the workload's ground truth, for the
 # processes that really send and receive (a pre-forked worker, a socket
 # passed with SCM_RIGHTS), through every send/receive call family.
@@ -39,6 +39,9 @@ run_case "TCP over 127.0.0.1, pre-forked worker" loopback-tcp \
 run_case "TCP over ::1, send/recv" loopback-tcp server "$(unique_prefix t)" tcp ::1 100 1000 send
 run_case "TCP over IPv4-mapped ::ffff:127.0.0.1, sendmmsg" loopback-tcp \
 	server "$(unique_prefix t)" tcp ::ffff:127.0.0.1 100 500 sendmmsg
+run_case "UDP over 127.0.0.1: sendto, and connect + send; recvfrom" loopback-udp \
+	udp "$(unique_prefix d)" 127.0.0.1 100 200
+run_case "UDP over ::1, recvmsg" loopback-udp udp "$(unique_prefix d)" ::1 100 200 sendmsg
 
 # A TCP connection opened before the exporter started.
 exporter_stop

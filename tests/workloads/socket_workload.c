@@ -15,6 +15,11 @@
  *       or @abstract) or tcp (ADDR 127.0.0.1, ::1, ...).
  *   scm-rights PREFIX N SIZE          a socket passed with SCM_RIGHTS is used
  *                                     by the process that received it
+ *   udp PREFIX ADDR N SIZE            a UDP server (PREFIX-srv0) on ADDR gets
+ *                                     N datagrams from PREFIX-cli0 (sendto)
+ *                                     and PREFIX-cli1 (connect + send); it
+ *                                     reads with recvfrom, or recvmsg with
+ *                                     API sendmsg
  *   dgram PREFIX PATH N SIZE          a UNIX datagram server (PREFIX-srv0)
  *                                     receives N datagrams of SIZE from
  *                                     PREFIX-cli0 and N of 2 x SIZE from
@@ -399,12 +404,100 @@ static int run_dgram(const char *path, int n, int size)
 	return 0;
 }
 
+static int run_udp(const char *addr, int n, int size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET, server, port, big = 4 << 20, result[2];
+	long got_messages[2] = { 0 }, got_bytes[2] = { 0 };
+
+	set_name("ctl0");
+	server = socket(family, SOCK_DGRAM, 0);
+	setsockopt(server, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	len = make_address("tcp", addr, 0, &ss);
+	if (server < 0 || bind(server, (struct sockaddr *)&ss, len) < 0)
+		die("bind");
+	len = sizeof(ss);
+	getsockname(server, (struct sockaddr *)&ss, &len);
+	port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (pipe(result) < 0)
+		die("pipe");
+	if (fork() == 0) {	/* the receiver tallies by the client tag in each datagram */
+		char buf[65536];
+		struct sockaddr_storage from;
+		char line[64];
+		int l;
+
+		set_name("srv0");
+		close(result[0]);
+		for (int i = 0; i < 2 * n; i++) {
+			socklen_t fromlen = sizeof(from);
+			ssize_t r;
+
+			if (strcmp(api, "sendmsg") == 0) {
+				struct iovec iov = { buf, sizeof(buf) };
+				struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+						    .msg_iovlen = 1 };
+
+				r = recvmsg(server, &m, 0);
+			} else {
+				r = recvfrom(server, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
+			}
+			if (r <= 0 || (buf[0] != '0' && buf[0] != '1'))
+				die("recv");
+			got_messages[buf[0] - '0']++;
+			got_bytes[buf[0] - '0'] += r;
+		}
+		l = snprintf(line, sizeof(line), "%ld %ld %ld %ld\n", got_messages[0], got_bytes[0], got_messages[1],
+			     got_bytes[1]);
+		if (write(result[1], line, (size_t)l) != l)
+			die("result");
+		_exit(0);
+	}
+	close(result[1]);
+	for (int c = 0; c < 2; c++) {
+		if (fork() == 0) {
+			int fd = socket(family, SOCK_DGRAM, 0), bytes = size * (c + 1);
+			char *buf = malloc((size_t)bytes);
+
+			set_name(c ? "cli1" : "cli0");
+			memset(buf, '0' + c, (size_t)bytes);
+			len = make_address("tcp", addr, port, &ss);
+			if (c && connect(fd, (struct sockaddr *)&ss, len) < 0)
+				die("connect");
+			for (int i = 0; i < n; i++) {
+				ssize_t r = c ? send(fd, buf, (size_t)bytes, 0)
+					      : sendto(fd, buf, (size_t)bytes, 0, (struct sockaddr *)&ss, len);
+
+				if (r != bytes)
+					die("send");
+				if (i % 16 == 15)
+					usleep(1000);	/* let the receiver keep up: no drops */
+			}
+			_exit(0);
+		}
+	}
+	{
+		FILE *in = fdopen(result[0], "r");
+
+		if (!in || fscanf(in, "%ld %ld %ld %ld", &got_messages[0], &got_bytes[0], &got_messages[1],
+				  &got_bytes[1]) != 4)
+			die("result");
+	}
+	if (wait_children())
+		return 99;
+	printf("flow loopback-udp %s-cli0 %s-srv0 %ld %ld\n", prefix, prefix, got_messages[0], got_bytes[0]);
+	printf("flow loopback-udp %s-cli1 %s-srv0 %ld %ld\n", prefix, prefix, got_messages[1], got_bytes[1]);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: socket_workload socketpair PREFIX N SIZE [API]\n"
 			"       socket_workload server PREFIX stream|seqpacket|tcp ADDR N SIZE [API] [--wait-file F]\n"
 			"       socket_workload scm-rights PREFIX N SIZE\n"
-			"       socket_workload dgram PREFIX PATH N SIZE\n");
+			"       socket_workload dgram PREFIX PATH N SIZE\n"
+			"       socket_workload udp PREFIX ADDR N SIZE [API]\n");
 	exit(2);
 }
 
@@ -427,6 +520,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "scm-rights") == 0)
 		return run_scm_rights(atoi(argv[3]), atoi(argv[4]));
+	if (strcmp(argv[1], "udp") == 0 && argc >= 6) {
+		if (argc > 6)
+			api = argv[6];
+		return run_udp(argv[3], atoi(argv[4]), atoi(argv[5]));
+	}
 	if (strcmp(argv[1], "dgram") == 0 && argc >= 6)
 		return run_dgram(argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (strcmp(argv[1], "server") == 0 && argc >= 7) {
