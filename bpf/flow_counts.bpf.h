@@ -55,24 +55,36 @@ static __always_inline void health_add(__u32 counter, __u64 n)
 		__sync_fetch_and_add(value, n);
 }
 
-static __noinline void flow_count(const struct ipc_flow_key *key, __u64 messages, __u64 bytes)
+/*
+ * Not inlined, and the key is built here: every caller would otherwise carry
+ * a 44-byte key in its own stack frame, and 5.10 adds up the frames of a
+ * call chain against the 512-byte limit.  `kind` is mechanism | signal << 8
+ * (a BPF call takes five arguments).
+ */
+static __noinline void flow_count(__u32 kind, const struct ipc_endpoint *src, const struct ipc_endpoint *dst,
+				  __u64 messages, __u64 bytes)
 {
-	struct ipc_flow_counts zero_counts = {};
-	struct ipc_flow_counts *counts = NULL;
+	struct ipc_flow_counts zero_counts = {}, *counts = NULL;
+	struct ipc_flow_key key;
 	__u32 zero = 0, slot;
 	void *table;
 
+	__builtin_memset(&key, 0, sizeof(key));
+	key.src = *src;
+	key.dst = *dst;
+	key.mechanism = kind & 0xff;
+	key.signal = kind >> 8;
 	table = bpf_map_lookup_elem(&flow_counts_active, &zero);
 	if (table) {
-		counts = bpf_map_lookup_elem(table, key);
+		counts = bpf_map_lookup_elem(table, &key);
 		if (!counts) {
-			bpf_map_update_elem(table, key, &zero_counts, BPF_NOEXIST);
-			counts = bpf_map_lookup_elem(table, key);
+			bpf_map_update_elem(table, &key, &zero_counts, BPF_NOEXIST);
+			counts = bpf_map_lookup_elem(table, &key);
 		}
 	}
 	if (!counts) {
 		health_add(IPC_HEALTH_FLOW_TABLE_FULL, 1);
-		slot = ipc_overflow_slot(key->mechanism, key->signal);
+		slot = ipc_overflow_slot(key.mechanism, key.signal);
 		counts = bpf_map_lookup_elem(&flow_overflow, &slot);
 		if (!counts)
 			return;
@@ -86,14 +98,7 @@ static __always_inline void flow_count_endpoints(__u8 mechanism, __u16 signal,
 						 const struct ipc_endpoint *dst,
 						 __u64 messages, __u64 bytes)
 {
-	struct ipc_flow_key key;
-
-	__builtin_memset(&key, 0, sizeof(key));
-	key.src = *src;
-	key.dst = *dst;
-	key.mechanism = mechanism;
-	key.signal = signal;
-	flow_count(&key, messages, bytes);
+	flow_count(mechanism | (__u32)signal << 8, src, dst, messages, bytes);
 }
 
 #endif

@@ -20,6 +20,8 @@
 #define NR_preadv2 327
 #define NR_pwritev2 328
 #define NR_openat2 437
+#define NR_sendfile 40
+#define NR_splice 275
 #define NR_connect 42
 #define NR_socketpair 53
 #define NR_sendto 44
@@ -88,6 +90,12 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	case NR_pwritev2:
 		is_read = 0;
 		break;
+	case NR_sendfile:	/* out_fd: 1st argument */
+		is_read = 0;
+		break;
+	case NR_splice:		/* fd_out: 3rd argument (its pipe side, a read, is not counted yet) */
+		is_read = 0;
+		break;
 	case NR_read:
 	case NR_readv:
 	case NR_preadv:
@@ -141,7 +149,8 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	}
 	/* one call site: every copy of the transfer path costs verifier time */
 	if (bytes)
-		stream_transfer_done(regs->di, bytes, messages, is_read, &name, lock_kind);
+		stream_transfer_done(nr == NR_splice ? regs->dx : regs->di, bytes, messages, is_read, &name,
+				     lock_kind);
 	return 0;
 }
 

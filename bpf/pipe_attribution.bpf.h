@@ -103,6 +103,7 @@ struct pipe_scratch {
 	/* a struct pipe_queue; raw bytes because a per-CPU map may not hold a lock type */
 	__u8 fresh[sizeof(struct pipe_queue)] __attribute__((aligned(8)));
 	struct pipe_settlements out;
+	struct pipe_op op;	/* the operation of this program run (off the stack: 5.10 counts every byte) */
 	/* map-lock variant: operations waiting for their queue's lock (see pipe_defer) */
 	__u32 deferred_first;
 	__u32 deferred_count;
@@ -283,8 +284,8 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
 static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 messages, int is_read,
 						 const struct peer_name *name, int lock_kind)
 {
+	struct pipe_op *op, *next;
 	struct pipe_scratch *scratch;
-	struct pipe_op op, *next = &op;
 	struct file *file;
 	__u32 zero = 0;
 	int self;
@@ -292,22 +293,24 @@ static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, _
 	file = current_fd_file(fd);
 	if (!file || !bytes)
 		return;
-	__builtin_memset(&op, 0, sizeof(op));
-	if (!pipe_of_file(file, &op.key, &op.mechanism) &&
-	    !socket_of_file(file, is_read, name, &op.key, &op.mechanism))
-		return;
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)
 		return;
-	endpoint_of_current(&op.actor);
+	op = &scratch->op;
+	next = op;
+	__builtin_memset(op, 0, sizeof(*op));
+	if (!pipe_of_file(file, &op->key, &op->mechanism) &&
+	    !socket_of_file(file, is_read, name, &op->key, &op->mechanism))
+		return;
+	endpoint_of_current(&op->actor);
 	/* The exporter's own pipe traffic (its flush before a scrape) is not counted. */
-	self = op.actor.tgid == self_tgid;
-	op.bytes = bytes;
-	op.messages = messages;
-	op.is_read = is_read;
+	self = op->actor.tgid == self_tgid;
+	op->bytes = bytes;
+	op->messages = messages;
+	op->is_read = is_read;
 	if (lock_kind == PIPE_LOCK_SPIN) {
 		if (!self)
-			pipe_apply_spin(&op, scratch);
+			pipe_apply_spin(op, scratch);
 		return;
 	}
 	/*
@@ -317,17 +320,17 @@ static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, _
 	 */
 	if (scratch->deferred_count) {
 		if (!self)
-			pipe_defer(scratch, &op);
+			pipe_defer(scratch, op);
 		next = &scratch->deferred[masked_index(scratch->deferred_first, PIPE_DEFERRED_MASK)];
 	} else if (self) {
 		return;
 	}
 	if (pipe_apply_maplock(next, scratch) < 0) {
-		if (next == &op)
-			pipe_defer(scratch, &op);
+		if (next == op)
+			pipe_defer(scratch, op);
 		return;
 	}
-	if (next != &op) {
+	if (next != op) {
 		scratch->deferred_first++;
 		scratch->deferred_count--;
 	}

@@ -31,6 +31,9 @@ run_case "abstract socket, the reader peeks first (MSG_PEEK is not a transfer)" 
 	server "$(unique_prefix u)" stream "@ipc_exporter_test_$$" 100 100 peek
 run_case "seqpacket, pre-forked worker" unix-seqpacket \
 	server "$(unique_prefix u)" seqpacket "$TEST_TMP/seqpacket.sock" 60 300
+run_case "socketpair, sendfile into the socket" unix-stream socketpair "$(unique_prefix u)" 100 500 sendfile
+run_case "TCP over 127.0.0.1, splice from a pipe into the socket" loopback-tcp \
+	server "$(unique_prefix t)" tcp 127.0.0.1 50 700 splice
 run_case "socket passed with SCM_RIGHTS" unix-stream scm-rights "$(unique_prefix u)" 50 40
 run_case "datagram server receiving from two clients" unix-dgram \
 	dgram "$(unique_prefix d)" "$TEST_TMP/dgram.sock" 150 100

@@ -26,7 +26,8 @@
  *                                     PREFIX-cli1
  * API (how the sender sends; the receiver mirrors it): write, send,
  * sendmsg, sendmmsg (4 messages a call), peek (send; the receiver peeks
- * with MSG_PEEK before each read).
+ * with MSG_PEEK before each read), sendfile (from a file; read), splice
+ * (from a file through a pipe into the socket; read).
  * With --wait-file F the client connects, creates F.connected, and waits
  * for F before sending (a connection older than the exporter).
  */
@@ -39,7 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -73,6 +76,31 @@ static long send_all(int fd, int n, int size)
 	long calls = 0;
 
 	memset(buf, 'x', (size_t)size);
+	if (strcmp(api, "sendfile") == 0 || strcmp(api, "splice") == 0) {
+		char path[] = "/dev/shm/socket_workload.XXXXXX";
+		int file = mkstemp(path), through[2] = { -1, -1 };
+
+		if (file < 0 || write(file, buf, (size_t)size) != size)
+			die("temporary file");
+		unlink(path);
+		if (strcmp(api, "splice") == 0 && pipe(through) < 0)
+			die("pipe");
+		for (int i = 0; i < n; i++) {
+			off_t off = 0;
+			loff_t loff = 0;
+
+			if (through[0] < 0) {
+				if (sendfile(fd, file, &off, (size_t)size) != size)
+					die("sendfile");
+			} else if (splice(file, &loff, through[1], NULL, (size_t)size, 0) != size ||
+				   splice(through[0], NULL, fd, NULL, (size_t)size, 0) != size) {
+				die("splice");
+			}
+		}
+		close(file);
+		free(buf);
+		return n;
+	}
 	for (int i = 0; i < n;) {
 		ssize_t r;
 
@@ -147,7 +175,7 @@ static void receive_all(int fd, long total, int size)
 			struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 			r = recvmsg(fd, &m, 0);
-		} else if (strcmp(api, "write") == 0) {
+		} else if (strcmp(api, "write") == 0 || strcmp(api, "sendfile") == 0 || strcmp(api, "splice") == 0) {
 			r = read(fd, buf, (size_t)size);
 		} else {
 			r = recv(fd, buf, (size_t)size, 0);
