@@ -115,6 +115,11 @@ struct pipe_queue {
 	struct pipe_share pool[PIPE_POOL_SLOTS];	/* after them, order lost */
 };
 
+/* An address as IPv6, IPv4 ones mapped (::ffff:a.b.c.d), network order. */
+struct ipc_address {
+	__u32 words[4];
+};
+
 /* Placeholder identities, also written by the kernel side. */
 #define IPC_TGID_KERNEL 0
 #define IPC_COMM_KERNEL "[kernel]"

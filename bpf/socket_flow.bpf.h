@@ -180,8 +180,9 @@ static __always_inline int tcp_direction_key(struct sock *sk, int is_read, struc
  * sends to) and the receiver (the address recvfrom/recvmsg reports, or its
  * connected peer -> its port).  Addresses are left out of the key: a
  * wildcard-bound socket does not know which of the host's addresses it
- * uses.  Only loopback peers (127.0.0.0/8, ::1, IPv4-mapped 127/8) are
- * followed: nothing is kept for other hosts.
+ * uses.  Only peers on this host are followed — loopback addresses, and
+ * the host's own addresses, which user space keeps in local_addresses — so
+ * nothing is kept for other hosts.
  */
 #define UDP_QUEUE_TAG 0x55445000	/* "UDP" */
 
@@ -196,6 +197,14 @@ struct peer_name {
 	int kind;
 };
 
+/* This host's addresses as IPv6 (IPv4 mapped), kept current by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ipc_address);
+	__type(value, __u8);
+} local_addresses SEC(".maps");
+
 static __always_inline int loopback_v4(__u32 addr_be)
 {
 	return (bpf_ntohl(addr_be) >> 24) == 127;
@@ -208,7 +217,17 @@ static __always_inline int loopback_v6(const __u32 a[4])
 	return !a[0] && !a[1] && a[2] == bpf_htonl(0xffff) && loopback_v4(a[3]);
 }
 
-/* The peer's port if it is on loopback, else 0. */
+static __always_inline int host_address_v6(const __u32 a[4])
+{
+	struct ipc_address key;
+
+	if (loopback_v6(a))
+		return 1;
+	__builtin_memcpy(key.words, a, sizeof(key.words));
+	return bpf_map_lookup_elem(&local_addresses, &key) != NULL;
+}
+
+/* The peer's port if it is on this host, else 0. */
 static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_name *name)
 {
 	struct {
@@ -228,15 +247,19 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 		if (!BPF_CORE_READ(sk, __sk_common.skc_dport))
 			return 0;	/* not connected: unknown peer */
 		tcp_local_remote(sk, local, remote);
-		return loopback_v6(remote) ? bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) : 0;
+		return host_address_v6(remote) ? bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) : 0;
 	}
 	if (bpf_probe_read_user(&sa, sizeof(sa), (void *)ptr))
 		return 0;
-	if (sa.family == AF_INET && loopback_v4(sa.v4_or_flowinfo))
-		return bpf_ntohs(sa.port);
-	if (sa.family == AF_INET6 && loopback_v6(sa.v6))
-		return bpf_ntohs(sa.port);
-	return 0;
+	if (sa.family == AF_INET) {
+		/* as IPv4-mapped IPv6, in place */
+		sa.v6[3] = sa.v4_or_flowinfo;
+		sa.v6[0] = sa.v6[1] = 0;
+		sa.v6[2] = bpf_htonl(0xffff);
+	} else if (sa.family != AF_INET6) {
+		return 0;
+	}
+	return host_address_v6(sa.v6) ? bpf_ntohs(sa.port) : 0;
 }
 
 static __always_inline int udp_direction_key(struct sock *sk, int is_read, const struct peer_name *name,

@@ -12,12 +12,14 @@
 #include "flow_collector.h"
 #include "http_server.h"
 #include "listen_address.h"
+#include "local_addresses.h"
 #include "log.h"
 #include "option_parse.h"
 #include "pipe_queue_gc.h"
 
 #define DEFAULT_LISTEN_ADDRESS ":19163"
 #define DEFAULT_TELEMETRY_PATH "/metrics"
+/* Idle pipe queues are collected, and the host's addresses re-read, this often. */
 #define GC_INTERVAL_SECONDS 30
 
 struct exporter_config {
@@ -166,6 +168,7 @@ int main(int argc, char **argv)
 
 	if (probe_open(&probe, &cfg.probe) < 0)
 		return 1;
+	local_addresses_refresh(&probe);
 	if (flow_collector_init(&collector, &probe) < 0) {
 		log_warnx("cannot initialise the collector");
 		goto out_probe;
@@ -179,8 +182,10 @@ int main(int argc, char **argv)
 			log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
-		if (sig < 0 && errno == EAGAIN)
+		if (sig < 0 && errno == EAGAIN) {
 			pipe_queue_gc(&collector);
+			local_addresses_refresh(&probe);
+		}
 	}
 	status = 0;
 	http_server_stop(&server);

@@ -9,6 +9,7 @@
 #include "bpf_loader.h"
 #include "exposition.h"
 #include "ipc_names.h"
+#include "local_addresses.h"
 #include "metrics_page.h"
 #include "process_stats.h"
 
@@ -223,6 +224,7 @@ int metrics_page_render(struct flow_collector *c, struct strbuf *out)
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pthread_mutex_lock(&c->lock);
+	local_addresses_refresh(c->probe);	/* the next interval sees new addresses */
 	err = flow_collector_drain(c);
 	sorted = series_table_sorted(&c->series);
 	if (!sorted) {

@@ -61,8 +61,9 @@ tap_ok $? "TCP connection older than the exporter: workload ran"
 scrape "$TEST_TMP/after"
 check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
 
-# Traffic to another host is not IPC: a server in a network namespace of
-# our own, reached over a veth pair, is never counted as loopback.
+# The host's own non-loopback address is still this host: TCP and UDP to
+# it count as loopback.  Traffic to another host is not IPC: a server in a
+# network namespace of our own, reached over a veth pair, is never counted.
 ns=ipcx$$
 if ip netns add "$ns" 2>/dev/null; then
 	ip link add "v$ns" type veth peer name "p$ns" &&
@@ -71,30 +72,37 @@ if ip netns add "$ns" 2>/dev/null; then
 		ip -n "$ns" addr add 10.231.47.2/30 dev "p$ns" && ip -n "$ns" link set "p$ns" up &&
 		ip -n "$ns" link set lo up
 	tap_ok $? "network namespace with a veth pair"
+	run_case "TCP to this host's own veth address" loopback-tcp server "$(unique_prefix t)" tcp 10.231.47.1 30 400
+	run_case "UDP to this host's own veth address" loopback-udp udp "$(unique_prefix d)" 10.231.47.1 30 100
+
 	prefix=$(unique_prefix n)
 	scrape "$TEST_TMP/before"
 	ip netns exec "$ns" python3 -c '
 import ctypes, socket, sys
 ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("10.231.47.2", 7778))
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.231.47.2", 7777)); s.listen(); c, _ = s.accept(); n = 0
 while True:
     b = c.recv(65536)
     if not b: break
     n += len(b)
-c.sendall(b"x" * 10); print(n)' "$prefix-far" >"$TEST_TMP/far" &
+c.sendall(b"x" * 10); c.close()
+n += len(u.recvfrom(100)[0]); print(n)' "$prefix-far" >"$TEST_TMP/far" &
 	far=$!
-	sleep 0.5
-	python3 -c '
+	for _ in $(seq 1 50); do ip netns exec "$ns" ss -ltn 2>/dev/null | grep -q ":7777 " && break; sleep 0.1; done
+	timeout 30 python3 -c '
 import ctypes, socket, sys
 ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
 c = socket.create_connection(("10.231.47.2", 7777)); c.sendall(b"y" * 5000); c.shutdown(socket.SHUT_WR)
-while c.recv(100): pass' "$prefix-near"
+while c.recv(100): pass
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"z" * 50, ("10.231.47.2", 7778))' "$prefix-near"
+	( sleep 30; kill "$far" 2>/dev/null ) &
 	wait "$far"
-	tap_eq "$(cat "$TEST_TMP/far")" 5000 "5000 bytes crossed the veth pair"
+	tap_eq "$(cat "$TEST_TMP/far")" 5050 "5000 TCP and 50 UDP bytes crossed the veth pair"
 	scrape "$TEST_TMP/after"
 	counted=$(grep -c -- "_comm=\"$prefix-" "$TEST_TMP/after")
-	tap_eq "$counted" 0 "traffic to another network namespace over veth is not counted"
+	tap_eq "$counted" 0 "TCP and UDP to another network namespace over veth are not counted"
 	ip netns del "$ns"
 	ip link del "v$ns" 2>/dev/null
 else

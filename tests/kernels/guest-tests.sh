@@ -13,6 +13,6 @@ cd "$TOP_BUILDDIR" || exit 1
 for t in "${tests[@]}"; do
 	echo "=== begin $t"
 	start=$(date +%s)
-	timeout 900 bash "$TOP_SRCDIR/$t" 2>&1
+	timeout 300 bash "$TOP_SRCDIR/$t" 2>&1
 	echo "=== end $t status $? seconds $(($(date +%s) - start))"
 done

@@ -1,7 +1,7 @@
 #!/bin/bash
 # make-initramfs.sh KERNEL_DIR OUT.cpio.gz
 # A tiny initramfs: busybox, the modules that reach the host's root over
-# virtio-9p, and guest-init as /init.  Everything else (bash, curl, python3,
+# virtio-9p (and veth, for the tests), and guest-init as /init.  Everything else (bash, curl, python3,
 # prometheus, the build tree) is the host's own root, mounted read-only.
 set -eu
 kdir=$1
@@ -18,7 +18,7 @@ for tool in sh mount umount mkdir insmod chroot poweroff cat sleep echo; do
 	ln -s busybox "$work/bin/$tool"
 done
 : >"$work/modules/order"
-modprobe -d "$kdir" -S "$ver" --show-depends -a virtio_pci 9pnet_virtio 9p |
+modprobe -d "$kdir" -S "$ver" --show-depends -a virtio_pci 9pnet_virtio 9p veth |
 	awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
 	while read -r module; do
 		name=$(basename "$module")
