@@ -147,6 +147,35 @@ static void render_gauge(struct strbuf *out, const char *name, const char *help,
 	exposition_sample_double(out, name, NULL, 0, value);
 }
 
+/* The kernel side's counters about itself (enum ipc_health_counter). */
+struct health_metric {
+	enum ipc_health_counter counter;
+	const char *name;
+	const char *help;
+};
+
+static const struct health_metric health_metrics[] = {
+	{ IPC_HEALTH_FLOW_TABLE_FULL, "ipc_exporter_flow_table_full_total",
+	  "Events that found the kernel flow table full and were counted in the [overflow] series of their "
+	  "mechanism." },
+	{ IPC_HEALTH_PIPE_TABLE_FULL, "ipc_exporter_pipe_table_full_total",
+	  "Pipe operations on pipes that could not be tracked (table full): writes counted with "
+	  "dst_comm=\"[unknown]\"." },
+	{ IPC_HEALTH_PIPE_QUEUE_FULL, "ipc_exporter_pipe_queue_full_total",
+	  "Pipe shares settled against an [unknown] peer because a pipe's attribution queue was full." },
+	{ IPC_HEALTH_PIPE_STALE_BYTES, "ipc_exporter_pipe_stale_bytes_total",
+	  "Bytes written to pipes or FIFOs that no reader consumed before the data was discarded or its "
+	  "queue was collected; never attributed." },
+	{ IPC_HEALTH_PIPE_DEFERRED, "ipc_exporter_pipe_deferred_total",
+	  "Pipe operations that found their queue locked (map-lock variant) and were applied later, before "
+	  "the next scrape." },
+	{ IPC_HEALTH_PIPE_LOCK_BUSY, "ipc_exporter_pipe_lock_busy_total",
+	  "Pipe operations that found their queue locked and the deferred ring full (map-lock variant): "
+	  "writes counted with dst_comm=\"[unknown]\"." },
+	{ IPC_HEALTH_PIPE_LOCK_STOLEN, "ipc_exporter_pipe_lock_stolen_total",
+	  "Map-lock variant: pipe locks held for over 100 ms (their release failed) that were taken over." },
+};
+
 static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 {
 	const struct probe *p = c->probe;
@@ -175,34 +204,14 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 				      probe_counts_mechanism(p, m));
 	}
 
-	render_counter(out, "ipc_exporter_flow_table_full_total",
-		       "Events that found the kernel flow table full and were counted in the "
-		       "[overflow] series of their mechanism.",
-		       c->health[IPC_HEALTH_FLOW_TABLE_FULL]);
-	render_counter(out, "ipc_exporter_pipe_table_full_total",
-		       "Pipe operations on pipes that could not be tracked (table full): writes "
-		       "counted with dst_comm=\"[unknown]\".",
-		       c->health[IPC_HEALTH_PIPE_TABLE_FULL]);
-	render_counter(out, "ipc_exporter_pipe_queue_full_total",
-		       "Pipe shares settled against an [unknown] peer because a pipe's attribution "
-		       "queue was full.",
-		       c->health[IPC_HEALTH_PIPE_QUEUE_FULL]);
-	render_counter(out, "ipc_exporter_pipe_stale_bytes_total",
-		       "Bytes written to pipes or FIFOs that no reader consumed before the data was "
-		       "discarded or its queue was collected; never attributed.",
-		       c->health[IPC_HEALTH_PIPE_STALE_BYTES] + c->pipe_stale_bytes);
-	render_counter(out, "ipc_exporter_pipe_deferred_total",
-		       "Pipe operations that found their queue locked (map-lock variant) and were applied "
-		       "later, before the next scrape.",
-		       c->health[IPC_HEALTH_PIPE_DEFERRED]);
-	render_counter(out, "ipc_exporter_pipe_lock_busy_total",
-		       "Pipe operations that found their queue locked and the deferred ring full "
-		       "(map-lock variant): writes counted with dst_comm=\"[unknown]\".",
-		       c->health[IPC_HEALTH_PIPE_LOCK_BUSY]);
-	render_counter(out, "ipc_exporter_pipe_lock_stolen_total",
-		       "Map-lock variant: pipe locks held for over 100 ms (their release failed) that "
-		       "were taken over.",
-		       c->health[IPC_HEALTH_PIPE_LOCK_STOLEN]);
+	for (unsigned int i = 0; i < sizeof(health_metrics) / sizeof(health_metrics[0]); i++) {
+		const struct health_metric *h = &health_metrics[i];
+		uint64_t value = c->health[h->counter];
+
+		if (h->counter == IPC_HEALTH_PIPE_STALE_BYTES)
+			value += c->pipe_stale_bytes;	/* and those of queues collected in user space */
+		render_counter(out, h->name, h->help, value);
+	}
 	render_counter(out, "ipc_exporter_pipe_queues_collected_total",
 		       "Attribution queues of idle pipes removed from the kernel table.",
 		       c->pipe_queues_collected);
