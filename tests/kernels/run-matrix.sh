@@ -38,8 +38,9 @@ for series in $kernels; do
 		continue
 	}
 	{ echo "$TOP_SRCDIR"; echo "$TOP_BUILDDIR"; printf '%s\n' "${tests[@]}"; } >"$work/plan-$series"
+	# line-buffered, so a guest that hangs shows how far it got
 	"$here/boot.sh" "$kdir" "$work/initrd-$series.cpio.gz" \
-		"$TOP_SRCDIR/tests/kernels/guest-tests.sh $work/plan-$series" 2>&1 | tr -d '\r' >"$work/console-$series.log"
+		"$TOP_SRCDIR/tests/kernels/guest-tests.sh $work/plan-$series" 2>&1 | stdbuf -oL tr -d '\r' >"$work/console-$series.log"
 
 	release=$(sed -n 's/^=== guest kernel //p' "$work/console-$series.log")
 	if [ -z "$release" ]; then
