@@ -111,8 +111,11 @@ static __always_inline void unix_stream_started(unsigned int fd)
 		unix_queue_forget(sk);
 }
 
-/* Addresses as IPv6, IPv4 mapped, so both ends of a v4-in-v6 connection agree. */
-static __always_inline void tcp_local_remote(struct sock *sk, __u32 local[4], __u32 remote[4])
+/*
+ * A TCP or UDP socket's addresses as IPv6, IPv4 mapped, so both ends of a
+ * v4-in-v6 connection agree.
+ */
+static __always_inline void inet_local_remote(struct sock *sk, __u32 local[4], __u32 remote[4])
 {
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET) {
 		local[0] = remote[0] = 0;
@@ -150,7 +153,7 @@ static __always_inline int tcp_direction_key(struct sock *sk, int is_read, struc
 
 	if (!dst || !(BPF_CORE_READ(dst, dev, flags) & IFF_LOOPBACK))
 		return 0;
-	tcp_local_remote(sk, local, remote);
+	inet_local_remote(sk, local, remote);
 	local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
@@ -246,7 +249,7 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 
 		if (!BPF_CORE_READ(sk, __sk_common.skc_dport))
 			return 0;	/* not connected: unknown peer */
-		tcp_local_remote(sk, local, remote);
+		inet_local_remote(sk, local, remote);
 		return host_address_v6(remote) ? bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) : 0;
 	}
 	if (bpf_probe_read_user(&sa, sizeof(sa), (void *)ptr))
