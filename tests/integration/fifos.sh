@@ -6,18 +6,9 @@ require_root
 exporter_start || tap_finish
 
 run_fifo() { # DESCRIPTION ARGS...
-	local desc=$1 prefix
-	shift
+	local prefix
 	prefix=$(unique_prefix f)
-	scrape "$TEST_TMP/before"
-	"$WORKLOAD" fifo "$prefix" "$@" --fifo-path "$TEST_TMP/fifo" >"$TEST_TMP/truth"
-	tap_ok $? "$desc: workload ran"
-	scrape "$TEST_TMP/after"
-	echo "# $desc:"
-	tap_diag <"$TEST_TMP/truth"
-	check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
-	check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_bytes_total fifo
-	check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_messages_total fifo
+	run_ground_truth "$1" fifo "$prefix" "$WORKLOAD" fifo "$prefix" "${@:2}" --fifo-path "$TEST_TMP/fifo"
 }
 
 run_fifo "one writer, one reader" 1 1 400 256

@@ -142,6 +142,26 @@ check_no_other_series() { # AFTER TRUTH PREFIX FAMILY MECHANISM
 	tap_eq "$extra" "" "no $5 $4 series for $3 processes beyond the ground truth"
 }
 
+# One ground-truth case: scrape, run COMMAND (it prints the truth), scrape,
+# compare the deltas, and check that no MECHANISMS series names a PREFIX
+# process beyond the truth.
+run_ground_truth() { # DESCRIPTION "MECHANISMS" PREFIX COMMAND...
+	local desc=$1 mechanisms=$2 prefix=$3 m family
+	shift 3
+	scrape "$TEST_TMP/before"
+	"$@" >"$TEST_TMP/truth"
+	tap_ok $? "$desc: workload ran"
+	scrape "$TEST_TMP/after"
+	echo "# $desc:"
+	tap_diag <"$TEST_TMP/truth"
+	check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
+	for m in $mechanisms; do
+		for family in ipc_bytes_total ipc_messages_total; do
+			check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" "$family" "$m"
+		done
+	done
+}
+
 signal_name() { # NUMBER -> the exporter's name for it
 	local n=$1
 	case $n in

@@ -14,17 +14,9 @@ tap_eq "$exported" "$logged" "sys_exit program logged and exported alike ($logge
 [ "${PIPE_LOCK:-}" = map ] && tap_eq "$exported" ipc_sys_exit_maplock "--pipe-lock=map loads the map-lock program"
 
 run_case() { # DESCRIPTION WORKLOAD_ARGS...
-	local desc=$1 prefix
-	shift
+	local prefix
 	prefix=$(unique_prefix p)
-	scrape "$TEST_TMP/before"
-	"$WORKLOAD" pipe "$prefix" "$@" >"$TEST_TMP/truth"
-	tap_ok $? "$desc: workload ran"
-	scrape "$TEST_TMP/after"
-	echo "# $desc:" ; tap_diag <"$TEST_TMP/truth"
-	check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
-	check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_bytes_total pipe
-	check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_messages_total pipe
+	run_ground_truth "$1" pipe "$prefix" "$WORKLOAD" pipe "$prefix" "${@:2}"
 }
 
 run_case "one writer, one reader" 1 1 500 100

@@ -8,19 +8,8 @@ require_root
 SOCKETS=$TOP_BUILDDIR/tests/workloads/socket_workload
 exporter_start ${PIPE_LOCK:+--pipe-lock=$PIPE_LOCK} || tap_finish
 
-run_case() { # DESCRIPTION MECHANISMS WORKLOAD_ARGS...   (the prefix is $2 of the workload args)
-	local desc=$1 mechanisms=$2 prefix=$4
-	shift 2
-	scrape "$TEST_TMP/before"
-	"$SOCKETS" "$@" >"$TEST_TMP/truth"
-	tap_ok $? "$desc: workload ran"
-	scrape "$TEST_TMP/after"
-	echo "# $desc:"
-	tap_diag <"$TEST_TMP/truth"
-	check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
-	for m in $mechanisms; do
-		check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_bytes_total "$m"
-	done
+run_case() { # DESCRIPTION MECHANISMS WORKLOAD_ARGS...   (the prefix is the workload's 2nd argument)
+	run_ground_truth "$1" "$2" "$4" "$SOCKETS" "${@:3}"
 }
 
 run_case "socketpair shared across fork, write/read" unix-stream socketpair "$(unique_prefix u)" 200 64
