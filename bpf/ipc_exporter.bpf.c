@@ -7,6 +7,7 @@
  */
 #include "pipe_attribution.bpf.h"
 #include "signal_flow.bpf.h"
+#include "process_identity.bpf.h"
 
 /* x86-64 syscall numbers. */
 #define NR_read 0
@@ -22,6 +23,8 @@
 #define NR_openat2 437
 #define NR_sendfile 40
 #define NR_splice 275
+#define NR_tee 276
+#define NR_vmsplice 278
 #define NR_connect 42
 #define NR_socketpair 53
 #define NR_sendto 44
@@ -66,64 +69,77 @@ char LICENSE[] SEC("license") = "GPL";
 static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, const int lock_kind)
 {
 	struct peer_name name = { 0, PEER_NAME_NONE };
+	unsigned int fd, other_fd = 0;
+	__u32 how, other_how = TRANSFER_NONE;
 	__u64 bytes = ret;
 	__u32 messages = 1;
-	int is_read;
 	long nr;
 
 	if (ret < 0)
 		return 0;
 	/* regs is a BTF-typed argument: a direct (CO-RE relocated) load, no probe_read */
 	nr = regs->orig_ax;
+	fd = regs->di;
 	switch (nr) {
 	case NR_sendto:		/* dest_addr: 5th argument */
 		name = (struct peer_name){ regs->r8, PEER_NAME_SOCKADDR };
-		is_read = 0;
+		how = TRANSFER_WRITE;
 		break;
 	case NR_sendmsg:
 		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };
-		is_read = 0;
+		how = TRANSFER_WRITE;
 		break;
 	case NR_write:
 	case NR_writev:
 	case NR_pwritev:
 	case NR_pwritev2:
-		is_read = 0;
+		how = TRANSFER_WRITE;
 		break;
-	case NR_sendfile:	/* out_fd: 1st argument */
-		is_read = 0;
+	case NR_sendfile:	/* out_fd, in_fd */
+		how = TRANSFER_WRITE;
+		other_fd = regs->si;
+		other_how = TRANSFER_READ;
 		break;
-	case NR_splice:		/* fd_out: 3rd argument (its pipe side, a read, is not counted yet) */
-		is_read = 0;
+	case NR_splice:		/* fd_in: 1st argument, fd_out: 3rd */
+		how = TRANSFER_READ;
+		other_fd = regs->dx;
+		other_how = TRANSFER_WRITE;
+		break;
+	case NR_tee:		/* fd_in, fd_out: only fd_out gains bytes (copies) */
+		fd = regs->si;
+		how = TRANSFER_WRITE;
+		break;
+	case NR_vmsplice:	/* into the pipe or out of it, as the pipe end was opened */
+		how = TRANSFER_BY_FILE_MODE;
 		break;
 	case NR_read:
 	case NR_readv:
 	case NR_preadv:
 	case NR_preadv2:
-		is_read = 1;
+		how = TRANSFER_READ;
 		break;
 	case NR_recvfrom:	/* flags: 4th argument, MSG_PEEK moves nothing; src_addr: 5th */
 		if (regs->r10 & MSG_PEEK)
 			return 0;
 		name = (struct peer_name){ regs->r8, PEER_NAME_SOCKADDR };
-		is_read = 1;
+		how = TRANSFER_READ;
 		break;
 	case NR_recvmmsg:
 		if (regs->r10 & MSG_PEEK)
 			return 0;
 		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };	/* the first message's */
-		is_read = 1;
+		how = TRANSFER_READ;
 		bytes = mmsg_total_bytes(regs->si, ret);
 		break;
 	case NR_recvmsg:	/* flags: 3rd argument */
 		if (regs->dx & MSG_PEEK)
 			return 0;
 		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };
-		is_read = 1;
+		how = TRANSFER_READ;
 		break;
 	case NR_sendmmsg:	/* returns how many messages went */
 		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };	/* the first message's */
-		is_read = 0;
+		how = TRANSFER_WRITE;
 		messages = ret;
 		bytes = mmsg_total_bytes(regs->si, ret);
 		break;
@@ -142,15 +158,17 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	case NR_open:
 	case NR_openat:
 	case NR_openat2:
-		fifo_opened(ret, lock_kind);
+		file_opened(ret, lock_kind);
 		return 0;
 	default:
 		return 0;
 	}
-	/* one call site: every copy of the transfer path costs verifier time */
-	if (bytes)
-		stream_transfer_done(nr == NR_splice ? regs->dx : regs->di, bytes, messages, is_read, &name,
-				     lock_kind);
+	if (!bytes)
+		return 0;
+	stream_transfer_done(fd, bytes, messages, how | name.kind << 2, name.ptr, lock_kind);
+	/* splice and sendfile: the bytes also left (or entered) the other descriptor */
+	if (other_how != TRANSFER_NONE)
+		stream_transfer_done(other_fd, bytes, 1, other_how, 0, lock_kind);
 	return 0;
 }
 
@@ -181,5 +199,21 @@ int BPF_PROG(ipc_signal_generate, int sig, struct kernel_siginfo *info, struct t
 	     int group, int result)
 {
 	signal_generated(sig, info, task);
+	return 0;
+}
+
+/* Loaded only with --process-labels=exe: names executables as they are exec'd. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ipc_sched_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	exe_executed(bprm);
+	return 0;
+}
+
+/* Loaded only with --process-labels=cgroup: names cgroups as they are made. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(ipc_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	cgroup_made(cgrp, path);
 	return 0;
 }

@@ -27,11 +27,42 @@ enum ipc_mechanism {
 	IPC_MECHANISM_COUNT,
 };
 
-/* One side of a flow: the thread group and the name of the thread that acted. */
+/*
+ * One side of a flow: the thread group and the name of the thread that
+ * acted, and, only when those labels are asked for, its cgroup and its
+ * executable (zero otherwise, so they do not split flows).
+ */
 struct ipc_endpoint {
 	__u32 tgid;
 	char comm[IPC_COMM_LEN];
+	__u32 pad;
+	__u64 cgroup;		/* cgroup v2 id: the cgroup directory's inode number */
+	__u64 exe;		/* ipc_exe_id() of the executable's file */
 };
+
+/* An executable file's identity: its device (kernel encoding) and inode. */
+static inline __u64 ipc_exe_id(__u32 dev, __u64 ino)
+{
+	return (__u64)dev << 32 ^ ino;
+}
+
+/* Which identities the kernel side records (rodata, set before loading). */
+#define IPC_IDENTITY_CGROUP 0x1
+#define IPC_IDENTITY_EXE 0x2
+
+/*
+ * An executable's path, recorded when it is exec'd: written backwards from
+ * the end, so the path is the NUL-terminated string at text + start.
+ * Twice the room it may use: the verifier can then bound every write.
+ */
+#define IPC_EXE_PATH_MAX 256
+struct ipc_exe_path {
+	__u32 start;
+	__u32 truncated;	/* leading directories were left out */
+	char text[2 * IPC_EXE_PATH_MAX];
+};
+
+#define IPC_CGROUP_PATH_MAX 256
 
 /* Key of the in-kernel flow counters. */
 struct ipc_flow_key {
@@ -124,5 +155,7 @@ struct ipc_address {
 #define IPC_TGID_KERNEL 0
 #define IPC_COMM_KERNEL "[kernel]"
 #define IPC_COMM_UNKNOWN "[unknown]"
+/* pty bytes the line discipline made (echo, \r before \n): no process wrote them */
+#define IPC_COMM_LINE_DISCIPLINE "[tty]"
 
 #endif

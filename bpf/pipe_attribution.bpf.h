@@ -19,6 +19,7 @@ struct {
 } pipe_queues SEC(".maps");
 
 #include "socket_flow.bpf.h"	/* stream sockets share these queues */
+#include "pty_flow.bpf.h"	/* and so do pseudo-terminals */
 
 /*
  * How a pipe's queue is locked.  Kernels that give tracing programs
@@ -86,6 +87,8 @@ struct pipe_op {
 	__u16 messages;		/* send-side calls in a write: 1, or n for sendmmsg */
 	__u8 is_read;
 	__u8 mechanism;
+	__u8 unsourced_ok;	/* a read may get bytes no write produced (pty echo): count them at once */
+	__u8 pad[7];
 };
 
 #define PIPE_DEFERRED_SLOTS 16
@@ -168,6 +171,10 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 		else
 			flow_count_endpoints(mechanism, 0, actor, &m->who, m->messages, m->bytes);
 	}
+	if (out->unsourced) {
+		endpoint_placeholder(&unknown, IPC_COMM_LINE_DISCIPLINE);
+		flow_count_endpoints(mechanism, 0, &unknown, actor, 0, out->unsourced);
+	}
 	if (out->unmatched.bytes) {
 		health_add(IPC_HEALTH_PIPE_QUEUE_FULL, 1);
 		endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
@@ -184,6 +191,7 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 {
 	struct ipc_endpoint unknown;
 	struct pipe_queue *q;
+	__u32 bytes, credit;
 	__u64 now;
 
 	__builtin_memset(&scratch->out, 0, sizeof(scratch->out));
@@ -204,7 +212,17 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 		pipe_queue_unlock(q, &op->key, lock_kind);
 		return 0;
 	}
-	pipe_queue_match(q, &op->actor, op->bytes, op->messages, op->is_read, &scratch->out);
+	bytes = op->bytes;
+	if (op->is_read && op->unsourced_ok) {
+		/* what was not written was made by the line discipline */
+		credit = pipe_queue_credit(q);
+		if (bytes > credit) {
+			scratch->out.unsourced = bytes - credit;
+			bytes = credit;
+		}
+	}
+	if (bytes)
+		pipe_queue_match(q, &op->actor, bytes, op->messages, op->is_read, &scratch->out);
 	q->last_active_ns = now;
 	pipe_queue_unlock(q, &op->key, lock_kind);
 
@@ -277,30 +295,56 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
 }
 
 /*
- * A read or write of `bytes` (> 0) on descriptor `fd` has returned: on a
- * pipe, a FIFO or a stream socket of this host (bpf/socket_flow.bpf.h),
- * all attributed by the same queue.  `messages` is 1 but for sendmmsg.
+ * The queue and mechanism of the pipe, FIFO, local socket or pty behind a
+ * file; 0 for any other file.  Not inlined: the socket addresses it reads
+ * stay out of the stack frames of the calls that count (5.10 adds a call
+ * chain's frames up against 512 bytes).
  */
-static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 messages, int is_read,
-						 const struct peer_name *name, int lock_kind)
+static __noinline int stream_of_file(struct file *file, int is_read, const struct peer_name *name,
+				     struct pipe_op *op)
 {
+	return pipe_of_file(file, &op->key, &op->mechanism) ||
+	       socket_of_file(file, is_read, name, &op->key, &op->mechanism) ||
+	       pty_key_of_file(file, is_read, &op->key, &op->mechanism, &op->unsourced_ok);
+}
+
+/* A transfer's direction; vmsplice's is that of the pipe end it is given. */
+#define TRANSFER_WRITE 0
+#define TRANSFER_READ 1
+#define TRANSFER_BY_FILE_MODE 2
+#define TRANSFER_NONE 3
+#define FMODE_WRITE 0x2
+
+/*
+ * A read or write of `bytes` (> 0) on descriptor `fd` has returned: on a
+ * pipe, a FIFO, a stream socket of this host (bpf/socket_flow.bpf.h) or a
+ * pty (bpf/pty_flow.bpf.h), all attributed by the same queue.  `messages`
+ * is 1 but for sendmmsg; `how` is a TRANSFER_ direction | the kind of the
+ * UDP peer name at `name_ptr` << 2.
+ */
+static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 messages, __u32 how,
+					    unsigned long name_ptr, int lock_kind)
+{
+	struct peer_name name = { name_ptr, how >> 2 };
 	struct pipe_op *op, *next;
 	struct pipe_scratch *scratch;
 	struct file *file;
 	__u32 zero = 0;
-	int self;
+	int is_read, self;
 
 	file = current_fd_file(fd);
 	if (!file || !bytes)
 		return;
+	is_read = (how & 3) == TRANSFER_READ;
+	if ((how & 3) == TRANSFER_BY_FILE_MODE)
+		is_read = !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE);
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)
 		return;
 	op = &scratch->op;
 	next = op;
 	__builtin_memset(op, 0, sizeof(*op));
-	if (!pipe_of_file(file, &op->key, &op->mechanism) &&
-	    !socket_of_file(file, is_read, name, &op->key, &op->mechanism))
+	if (!stream_of_file(file, is_read, &name, op))
 		return;
 	endpoint_of_current(&op->actor);
 	/* The exporter's own pipe traffic (its flush before a scrape) is not counted. */
@@ -314,7 +358,7 @@ static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, _
 		return;
 	}
 	/*
-	 * Map locks: one apply per program run (each call site of it costs the
+	 * Map locks: one apply per call (each call site of it costs the
 	 * verifier a full walk).  With operations waiting, this one queues
 	 * behind them and the oldest is applied instead.
 	 */
@@ -337,22 +381,47 @@ static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, _
 }
 
 /*
+ * Global functions, one per lock variant: the verifier checks each once,
+ * whatever the number of calls (splice moves bytes on two descriptors).
+ */
+__noinline int stream_transfer_spin(unsigned int fd, __u32 bytes, __u32 messages, __u32 how,
+				    unsigned long name_ptr)
+{
+	stream_transfer(fd, bytes, messages, how, name_ptr, PIPE_LOCK_SPIN);
+	return 0;
+}
+
+__noinline int stream_transfer_maplock(unsigned int fd, __u32 bytes, __u32 messages, __u32 how,
+				       unsigned long name_ptr)
+{
+	stream_transfer(fd, bytes, messages, how, name_ptr, PIPE_LOCK_MAP);
+	return 0;
+}
+
+static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 messages, __u32 how,
+						 unsigned long name_ptr, int lock_kind)
+{
+	if (lock_kind == PIPE_LOCK_SPIN)
+		stream_transfer_spin(fd, bytes, messages, how, name_ptr);
+	else
+		stream_transfer_maplock(fd, bytes, messages, how, name_ptr);
+}
+
+/*
  * A FIFO was opened.  If it holds no data, credits left in its queue belong
  * to an earlier opening whose data was discarded on the last close: drop
  * them, counted, so they are not matched to this opening's readers.
  */
-static __always_inline void fifo_opened(unsigned int fd, int lock_kind)
+static __always_inline void fifo_opened(struct file *file, int lock_kind)
 {
 	struct pipe_inode_info *pipe;
 	struct pipe_queue *q;
 	struct pipe_key key;
-	struct file *file;
 	__u64 stale = 0;
 	__u8 mechanism;
 	int i;
 
-	file = current_fd_file(fd);
-	if (!file || !pipe_of_file(file, &key, &mechanism) || mechanism != IPC_FIFO)
+	if (!pipe_of_file(file, &key, &mechanism) || mechanism != IPC_FIFO)
 		return;
 	pipe = (struct pipe_inode_info *)key.pipe;
 	if (BPF_CORE_READ(pipe, head) != BPF_CORE_READ(pipe, tail))
@@ -361,9 +430,7 @@ static __always_inline void fifo_opened(unsigned int fd, int lock_kind)
 	if (!q || !pipe_queue_lock(q, &key, lock_kind))
 		return;
 	if ((q->count || q->pooled) && !q->holds_debts && pipe_key_equal(&q->owner, &key)) {
-		UNROLL
-		for (i = 0; i < PIPE_QUEUE_SLOTS; i++)
-			stale += i < q->count ? q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes : 0;
+		stale = pipe_queue_credit(q);
 		UNROLL
 		for (i = 0; i < PIPE_POOL_SLOTS; i++) {
 			stale += q->pool[i].bytes;
@@ -376,6 +443,17 @@ static __always_inline void fifo_opened(unsigned int fd, int lock_kind)
 	pipe_queue_unlock(q, &key, lock_kind);
 	if (stale)
 		health_add(IPC_HEALTH_PIPE_STALE_BYTES, stale);
+}
+
+/* open() returned descriptor fd: FIFOs and pty pairs start afresh. */
+static __always_inline void file_opened(unsigned int fd, int lock_kind)
+{
+	struct file *file = current_fd_file(fd);
+
+	if (!file)
+		return;
+	fifo_opened(file, lock_kind);
+	pty_opened(file);
 }
 
 #endif

@@ -67,13 +67,15 @@ struct pipe_settlements {
 	struct pipe_share matched[PIPE_MATCH_SLOTS];
 	struct pipe_share unmatched;	/* no room: settled against [unknown]; bytes == 0: none */
 	__u32 count;
+	__u32 unsourced;	/* bytes read that no write produced (a pty's line discipline) */
 };
 
 static __always_inline int same_endpoint(const struct ipc_endpoint *a, const struct ipc_endpoint *b)
 {
 	const __u32 *x = (const __u32 *)a->comm, *y = (const __u32 *)b->comm;
 
-	return a->tgid == b->tgid && x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+	return a->tgid == b->tgid && x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] &&
+	       a->cgroup == b->cgroup && a->exe == b->exe;
 }
 
 static __always_inline void settle(struct pipe_settlements *out, const struct pipe_share *from, __u32 bytes,
@@ -100,6 +102,23 @@ static __always_inline __u32 messages_for(const struct pipe_share *share, __u32 
 		return 0;
 	n = ((__u64)share->messages * take + share->bytes - 1) / share->bytes;
 	return n > share->messages ? share->messages : n;
+}
+
+/* Bytes written and not read yet: the credits queued (0 when it holds debts). */
+static __always_inline __u32 pipe_queue_credit(const struct pipe_queue *q)
+{
+	__u32 total = 0;
+	int i;
+
+	if (q->holds_debts)
+		return 0;
+	UNROLL
+	for (i = 0; i < PIPE_QUEUE_SLOTS; i++)
+		total += i < q->count ? q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes : 0;
+	UNROLL
+	for (i = 0; i < PIPE_POOL_SLOTS; i++)
+		total += q->pool[i].bytes;
+	return total;
 }
 
 /* Add a share behind everything queued.  Caller holds the lock. */

@@ -27,6 +27,7 @@ static const bool mechanism_counted[IPC_MECHANISM_COUNT] = {
 	[IPC_UNIX_SEQPACKET] = true,
 	[IPC_LOOPBACK_TCP] = true,
 	[IPC_LOOPBACK_UDP] = true,
+	[IPC_PTY] = true,
 };
 
 static bool libbpf_verbose;
@@ -73,6 +74,9 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	if (opts->pipe_table_size)
 		bpf_map__set_max_entries(skel->maps.pipe_queues, opts->pipe_table_size);
 	skel->rodata->self_tgid = (__u32)getpid();
+	skel->rodata->identities = opts->identities;
+	bpf_program__set_autoload(skel->progs.ipc_sched_process_exec, opts->identities & IPC_IDENTITY_EXE);
+	bpf_program__set_autoload(skel->progs.ipc_cgroup_mkdir, opts->identities & IPC_IDENTITY_CGROUP);
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit, spin_lock);
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !spin_lock);
 	err = ipc_exporter_bpf__load(skel);
@@ -119,11 +123,17 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->skel = skel;
 	p->pipe_map_lock = !spin_lock;
 	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
-					   "pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp,loopback-udp" };
+					   "pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp,loopback-udp,pty" };
 	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
 					   "unix-dgram" };
 	p->hooks[2] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
 	p->nhooks = 3;
+	if (opts->identities & IPC_IDENTITY_EXE)
+		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/sched_process_exec", "ipc_sched_process_exec",
+							     "" };
+	if (opts->identities & IPC_IDENTITY_CGROUP)
+		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/cgroup_mkdir", "ipc_cgroup_mkdir",
+							     "" };
 	for (unsigned int i = 0; i < p->nhooks; i++)
 		log_info("hook %s (program %s) counts %s", p->hooks[i].hook, p->hooks[i].program,
 			 p->hooks[i].mechanisms);

@@ -18,6 +18,7 @@ struct probe_options {
 	unsigned int flow_table_size;	/* entries per flow table; 0: default */
 	unsigned int pipe_table_size;	/* pipes tracked at once; 0: default */
 	enum pipe_lock_choice pipe_lock;
+	unsigned int identities;	/* IPC_IDENTITY_*: what endpoints carry besides pid and name */
 	bool verbose;			/* libbpf's own messages */
 };
 
@@ -30,7 +31,7 @@ struct probe_hook {
 
 struct probe {
 	struct ipc_exporter_bpf *skel;
-	struct probe_hook hooks[3];
+	struct probe_hook hooks[5];
 	unsigned int nhooks;
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
 };

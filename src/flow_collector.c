@@ -10,19 +10,24 @@
 #include "flow_collector.h"
 #include "ipc_exporter.skel.h"
 #include "log.h"
+#include "process_labels.h"
 
 #define DRAIN_BATCH 4096
 
-int flow_collector_init(struct flow_collector *c, struct probe *probe)
+int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, size_t series_limit)
 {
 	memset(c, 0, sizeof(*c));
 	c->probe = probe;
+	c->labels = labels;
+	c->series_limit = series_limit;
+	identity_names_init(&c->names, probe, labels);
 	return -pthread_mutex_init(&c->lock, NULL);
 }
 
 void flow_collector_free(struct flow_collector *c)
 {
 	series_table_free(&c->series);
+	identity_names_free(&c->names);
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -35,17 +40,57 @@ static void copy_comm(char *dst, const char *src)
 	memcpy(dst, src, len);
 }
 
+/* One endpoint's labels, those that are exported. */
+static void endpoint_labels(struct flow_collector *c, const struct ipc_endpoint *ep, char *comm, uint32_t *pid,
+			    const char **exe, const char **cgroup)
+{
+	copy_comm(comm, ep->comm);
+	if (c->labels & PROCESS_LABEL_PID)
+		*pid = ep->tgid;
+	if (c->labels & PROCESS_LABEL_EXE)
+		*exe = identity_exe_name(&c->names, ep->exe);
+	if (c->labels & PROCESS_LABEL_CGROUP)
+		*cgroup = identity_cgroup_name(&c->names, ep->cgroup);
+}
+
+/* The [overflow] label set of a mechanism (and signal number). */
+static void overflow_key(struct flow_collector *c, struct series_key *key, uint8_t mechanism, uint8_t signal)
+{
+	const char *overflow = identity_intern(&c->names, OVERFLOW_COMM);
+
+	memset(key, 0, sizeof(*key));
+	key->mechanism = mechanism;
+	key->signal = signal;
+	copy_comm(key->src_comm, OVERFLOW_COMM);
+	copy_comm(key->dst_comm, OVERFLOW_COMM);
+	if (c->labels & PROCESS_LABEL_EXE)
+		key->src_exe = key->dst_exe = overflow;
+	if (c->labels & PROCESS_LABEL_CGROUP)
+		key->src_cgroup = key->dst_cgroup = overflow;
+}
+
+static void add_series(struct flow_collector *c, const struct series_key *key, uint64_t messages, uint64_t bytes)
+{
+	if (series_table_add(&c->series, key, messages, bytes) < 0)
+		c->series_add_failures++;
+}
+
 static void fold_flow(struct flow_collector *c, const struct ipc_flow_key *k, const struct ipc_flow_counts *v)
 {
 	struct series_key key;
+	uint8_t signal = k->mechanism == IPC_SIGNAL ? k->signal : 0;
 
 	memset(&key, 0, sizeof(key));
 	key.mechanism = k->mechanism;
-	key.signal = k->mechanism == IPC_SIGNAL ? k->signal : 0;
-	copy_comm(key.src_comm, k->src.comm);
-	copy_comm(key.dst_comm, k->dst.comm);
-	if (series_table_add(&c->series, &key, v->messages, v->bytes) < 0)
-		c->series_add_failures++;
+	key.signal = signal;
+	endpoint_labels(c, &k->src, key.src_comm, &key.src_pid, &key.src_exe, &key.src_cgroup);
+	endpoint_labels(c, &k->dst, key.dst_comm, &key.dst_pid, &key.dst_exe, &key.dst_cgroup);
+	/* Past the limit, a new label set is folded; known ones keep counting. */
+	if (c->series.count >= c->series_limit && !series_table_find(&c->series, &key)) {
+		overflow_key(c, &key, k->mechanism, signal);
+		c->series_folded++;
+	}
+	add_series(c, &key, v->messages, v->bytes);
 }
 
 /*
@@ -92,6 +137,17 @@ static void read_cumulative(struct flow_collector *c)
 		for (int cpu = 0; cpu < ncpus; cpu++) {
 			sum.messages += percpu_counts[cpu].messages;
 			sum.bytes += percpu_counts[cpu].bytes;
+		}
+		/* what the kernel could not keep per pair joins the [overflow] label set */
+		if (sum.messages != c->overflow[slot].messages || sum.bytes != c->overflow[slot].bytes) {
+			struct series_key key;
+
+			if (slot < IPC_MECHANISM_COUNT)
+				overflow_key(c, &key, slot, 0);
+			else
+				overflow_key(c, &key, IPC_SIGNAL, slot - IPC_MECHANISM_COUNT);
+			add_series(c, &key, sum.messages - c->overflow[slot].messages,
+				   sum.bytes - c->overflow[slot].bytes);
 		}
 		c->overflow[slot] = sum;
 	}

@@ -16,18 +16,42 @@
 #include "log.h"
 #include "option_parse.h"
 #include "pipe_queue_gc.h"
+#include "process_labels.h"
 
 #define DEFAULT_LISTEN_ADDRESS ":19163"
 #define DEFAULT_TELEMETRY_PATH "/metrics"
 /* Idle pipe queues are collected, and the host's addresses re-read, this often. */
 #define GC_INTERVAL_SECONDS 30
+#define DEFAULT_SERIES_LIMIT 10000
 
 struct exporter_config {
 	const char *listen_address;
 	const char *telemetry_path;
 	struct probe_options probe;
+	unsigned int labels;		/* PROCESS_LABEL_* */
+	unsigned int series_limit;
 	bool verbose;
 };
+
+/*
+ * The kernel side sees pids as the initial pid namespace numbers them: so
+ * must we, for the pid label.  NSpid lists one pid per nested namespace.
+ */
+static bool in_initial_pid_namespace(void)
+{
+	char line[256];
+	bool initial = true;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "NSpid:", 6) == 0)
+			initial = strchr(line + 6 + strspn(line + 6, " \t"), '\t') == NULL &&
+				  strchr(line + 6 + strspn(line + 6, " \t"), ' ') == NULL;
+	fclose(f);
+	return initial;
+}
 
 static void usage(FILE *out)
 {
@@ -45,10 +69,15 @@ static void usage(FILE *out)
 		"  --pipe-table-size=N         pipes tracked at once (default 16384)\n"
 		"  --pipe-lock=auto|spin|map   how pipe queues are locked: bpf_spin_lock where\n"
 		"                              the kernel allows it (auto, default) or map locks\n"
+		"  --process-labels=LIST       more labels per flow besides src_comm/dst_comm, any\n"
+		"                              of pid,exe,cgroup (default none); each multiplies\n"
+		"                              the series: pid needs the host's pid namespace\n"
+		"  --series-limit=N            label sets exported at most (default %d); flows\n"
+		"                              past it are folded into src_comm=\"[overflow]\"\n"
 		"  -v, --verbose               log more, including libbpf's messages\n"
 		"  -h, --help                  show this help\n"
 		"  --version                   show the version\n",
-		DEFAULT_LISTEN_ADDRESS, DEFAULT_TELEMETRY_PATH);
+		DEFAULT_LISTEN_ADDRESS, DEFAULT_TELEMETRY_PATH, DEFAULT_SERIES_LIMIT);
 }
 
 enum {
@@ -57,6 +86,8 @@ enum {
 	OPT_FLOW_TABLE,
 	OPT_PIPE_TABLE,
 	OPT_PIPE_LOCK,
+	OPT_PROCESS_LABELS,
+	OPT_SERIES_LIMIT,
 	OPT_VERSION,
 };
 
@@ -68,11 +99,14 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "flow-table-size", required_argument, NULL, OPT_FLOW_TABLE },
 		{ "pipe-table-size", required_argument, NULL, OPT_PIPE_TABLE },
 		{ "pipe-lock", required_argument, NULL, OPT_PIPE_LOCK },
+		{ "process-labels", required_argument, NULL, OPT_PROCESS_LABELS },
+		{ "series-limit", required_argument, NULL, OPT_SERIES_LIMIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
+	char err[128];
 	int opt;
 
 	opterr = 0;	/* our own one-line messages below */
@@ -110,6 +144,16 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 				return -1;
 			}
 			break;
+		case OPT_PROCESS_LABELS:
+			if (process_labels_parse(optarg, &cfg->labels, err, sizeof(err)) < 0) {
+				log_warnx("--process-labels: %s", err);
+				return -1;
+			}
+			break;
+		case OPT_SERIES_LIMIT:
+			if (option_parse_uint("--series-limit", optarg, 1, 1u << 24, &cfg->series_limit) < 0)
+				return -1;
+			break;
 		case 'v':
 			cfg->verbose = true;
 			break;
@@ -139,6 +183,7 @@ int main(int argc, char **argv)
 	struct exporter_config cfg = {
 		.listen_address = DEFAULT_LISTEN_ADDRESS,
 		.telemetry_path = DEFAULT_TELEMETRY_PATH,
+		.series_limit = DEFAULT_SERIES_LIMIT,
 	};
 	struct listen_address addr;
 	struct flow_collector collector;
@@ -154,6 +199,15 @@ int main(int argc, char **argv)
 		return 2;
 	log_init("ipc_exporter", cfg.verbose);
 	cfg.probe.verbose = cfg.verbose;
+	if ((cfg.labels & PROCESS_LABEL_PID) && !in_initial_pid_namespace()) {
+		log_warnx("--process-labels=pid: the exporter runs in a pid namespace of its own, so its pids "
+			  "would not be the host's; run it in the host's (hostPID: true, or no PrivatePIDs=)");
+		return 2;
+	}
+	if (cfg.labels & PROCESS_LABEL_EXE)
+		cfg.probe.identities |= IPC_IDENTITY_EXE;
+	if (cfg.labels & PROCESS_LABEL_CGROUP)
+		cfg.probe.identities |= IPC_IDENTITY_CGROUP;
 	if (listen_address_parse(cfg.listen_address, &addr, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		return 2;
@@ -169,7 +223,7 @@ int main(int argc, char **argv)
 	if (probe_open(&probe, &cfg.probe) < 0)
 		return 1;
 	local_addresses_refresh(&probe);
-	if (flow_collector_init(&collector, &probe) < 0) {
+	if (flow_collector_init(&collector, &probe, cfg.labels, cfg.series_limit) < 0) {
 		log_warnx("cannot initialise the collector");
 		goto out_probe;
 	}

@@ -11,27 +11,52 @@
 #include "ipc_names.h"
 #include "local_addresses.h"
 #include "metrics_page.h"
+#include "process_labels.h"
 #include "process_stats.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
 
-#define OVERFLOW_COMM "[overflow]"
+#define MAX_LABELS 9
 
-static void flow_labels(struct metric_label *labels, const char *mechanism, const char *src, const char *dst)
+/*
+ * A series' labels after the first (mechanism or signal): the comms, then
+ * the optional ones.  pid_text holds the pids' text.
+ */
+static size_t series_labels(struct metric_label *labels, const struct series_key *k, unsigned int exported,
+			    char pid_text[2][16])
 {
-	labels[0] = (struct metric_label){ "mechanism", mechanism };
-	labels[1] = (struct metric_label){ "src_comm", src };
-	labels[2] = (struct metric_label){ "dst_comm", dst };
+	size_t n = 1;
+
+	labels[n++] = (struct metric_label){ "src_comm", k->src_comm };
+	labels[n++] = (struct metric_label){ "dst_comm", k->dst_comm };
+	if (exported & PROCESS_LABEL_PID) {
+		snprintf(pid_text[0], 16, "%u", k->src_pid);
+		snprintf(pid_text[1], 16, "%u", k->dst_pid);
+		labels[n++] = (struct metric_label){ "src_pid", pid_text[0] };
+		labels[n++] = (struct metric_label){ "dst_pid", pid_text[1] };
+	}
+	if (exported & PROCESS_LABEL_EXE) {
+		labels[n++] = (struct metric_label){ "src_exe", k->src_exe ? k->src_exe : "" };
+		labels[n++] = (struct metric_label){ "dst_exe", k->dst_exe ? k->dst_exe : "" };
+	}
+	if (exported & PROCESS_LABEL_CGROUP) {
+		labels[n++] = (struct metric_label){ "src_cgroup", k->src_cgroup ? k->src_cgroup : "" };
+		labels[n++] = (struct metric_label){ "dst_cgroup", k->dst_cgroup ? k->dst_cgroup : "" };
+	}
+	return n;
 }
 
-static void render_message_series(struct strbuf *out, const struct series *s)
+static void render_flow_sample(struct strbuf *out, const char *family, const struct series_key *k,
+			       unsigned int exported, uint64_t value)
 {
-	struct metric_label labels[3];
+	struct metric_label labels[MAX_LABELS];
+	char pid_text[2][16];
+	size_t n = series_labels(labels, k, exported, pid_text);
 
-	flow_labels(labels, mechanism_name(s->key.mechanism), s->key.src_comm, s->key.dst_comm);
-	exposition_sample_u64(out, "ipc_messages_total", labels, 3, s->messages);
+	labels[0] = (struct metric_label){ "mechanism", mechanism_name(k->mechanism) };
+	exposition_sample_u64(out, family, labels, n, value);
 }
 
 static int render_messages(struct strbuf *out, const struct series **sorted, size_t n,
@@ -39,7 +64,6 @@ static int render_messages(struct strbuf *out, const struct series **sorted, siz
 {
 	struct series_table signals_per_pair = { 0 };
 	const struct series **pairs;
-	struct metric_label labels[3];
 
 	exposition_family(out, "ipc_messages_total", "counter",
 			  "IPC operations from a source to a destination process: one per write-side call "
@@ -48,7 +72,7 @@ static int render_messages(struct strbuf *out, const struct series **sorted, siz
 		struct series_key pair;
 
 		if (sorted[i]->key.mechanism != IPC_SIGNAL) {
-			render_message_series(out, sorted[i]);
+			render_flow_sample(out, "ipc_messages_total", &sorted[i]->key, c->labels, sorted[i]->messages);
 			continue;
 		}
 		/* Signal series are per signal number; this family is per pair. */
@@ -63,52 +87,29 @@ static int render_messages(struct strbuf *out, const struct series **sorted, siz
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < signals_per_pair.count; i++)
-		render_message_series(out, pairs[i]);
+		render_flow_sample(out, "ipc_messages_total", &pairs[i]->key, c->labels, pairs[i]->messages);
 	free(pairs);
 	series_table_free(&signals_per_pair);
-	/* Flows that found the kernel table full, folded per mechanism. */
-	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
-		uint64_t messages = c->overflow[m].messages;
-
-		if (m == IPC_SIGNAL)
-			for (unsigned int sig = 0; sig <= IPC_SIGNAL_MAX; sig++)
-				messages += c->overflow[ipc_overflow_slot(IPC_SIGNAL, sig)].messages;
-		if (!messages)
-			continue;
-		flow_labels(labels, mechanism_name(m), OVERFLOW_COMM, OVERFLOW_COMM);
-		exposition_sample_u64(out, "ipc_messages_total", labels, 3, messages);
-	}
 	return 0;
 }
 
 static void render_bytes(struct strbuf *out, const struct series **sorted, size_t n,
 			 const struct flow_collector *c)
 {
-	struct metric_label labels[3];
-
 	exposition_family(out, "ipc_bytes_total", "counter",
 			  "Payload bytes moved from a source to a destination process, counted when the "
 			  "destination received them.");
-	for (size_t i = 0; i < n; i++) {
-		if (sorted[i]->key.mechanism == IPC_SIGNAL)
-			continue;
-		flow_labels(labels, mechanism_name(sorted[i]->key.mechanism), sorted[i]->key.src_comm,
-			    sorted[i]->key.dst_comm);
-		exposition_sample_u64(out, "ipc_bytes_total", labels, 3, sorted[i]->bytes);
-	}
-	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
-		if (m == IPC_SIGNAL || !c->overflow[m].messages)
-			continue;
-		flow_labels(labels, mechanism_name(m), OVERFLOW_COMM, OVERFLOW_COMM);
-		exposition_sample_u64(out, "ipc_bytes_total", labels, 3, c->overflow[m].bytes);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (sorted[i]->key.mechanism != IPC_SIGNAL)
+			render_flow_sample(out, "ipc_bytes_total", &sorted[i]->key, c->labels, sorted[i]->bytes);
 }
 
 static void render_signals(struct strbuf *out, const struct series **sorted, size_t n,
 			   const struct flow_collector *c)
 {
-	struct metric_label labels[3];
-	char name[32];
+	struct metric_label labels[MAX_LABELS];
+	char name[32], pid_text[2][16];
+	size_t nlabels;
 
 	exposition_family(out, "ipc_signals_total", "counter",
 			  "Signals generated, by signal, from the sending process ([kernel] when the "
@@ -117,27 +118,21 @@ static void render_signals(struct strbuf *out, const struct series **sorted, siz
 		if (sorted[i]->key.mechanism != IPC_SIGNAL)
 			continue;
 		signal_name(sorted[i]->key.signal, name, sizeof(name));
+		nlabels = series_labels(labels, &sorted[i]->key, c->labels, pid_text);
 		labels[0] = (struct metric_label){ "signal", name };
-		labels[1] = (struct metric_label){ "src_comm", sorted[i]->key.src_comm };
-		labels[2] = (struct metric_label){ "dst_comm", sorted[i]->key.dst_comm };
-		exposition_sample_u64(out, "ipc_signals_total", labels, 3, sorted[i]->messages);
-	}
-	for (unsigned int sig = 0; sig <= IPC_SIGNAL_MAX; sig++) {
-		const struct ipc_flow_counts *o = &c->overflow[ipc_overflow_slot(IPC_SIGNAL, sig)];
-
-		if (!o->messages)
-			continue;
-		signal_name(sig, name, sizeof(name));
-		labels[0] = (struct metric_label){ "signal", name };
-		labels[1] = (struct metric_label){ "src_comm", OVERFLOW_COMM };
-		labels[2] = (struct metric_label){ "dst_comm", OVERFLOW_COMM };
-		exposition_sample_u64(out, "ipc_signals_total", labels, 3, o->messages);
+		exposition_sample_u64(out, "ipc_signals_total", labels, nlabels, sorted[i]->messages);
 	}
 }
 
 static void render_counter(struct strbuf *out, const char *name, const char *help, uint64_t value)
 {
 	exposition_family(out, name, "counter", help);
+	exposition_sample_u64(out, name, NULL, 0, value);
+}
+
+static void render_count_gauge(struct strbuf *out, const char *name, const char *help, uint64_t value)
+{
+	exposition_family(out, name, "gauge", help);
 	exposition_sample_u64(out, name, NULL, 0, value);
 }
 
@@ -221,8 +216,16 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 		       c->series_add_failures);
 	render_counter(out, "ipc_exporter_flows_drained_total",
 		       "Kernel flow-table entries moved into the exported series.", c->flows_drained);
-	render_gauge(out, "ipc_exporter_series", "Label sets currently exported per family.",
-		     (double)c->series.count);
+	render_count_gauge(out, "ipc_exporter_series", "Label sets currently exported per family.",
+			   c->series.count);
+	render_count_gauge(out, "ipc_exporter_series_limit",
+			   "Label sets exported at most (--series-limit); new ones past it are folded into the "
+			   "[overflow] label set of their mechanism.",
+			   c->series_limit);
+	render_counter(out, "ipc_exporter_series_folded_total",
+		       "Kernel flow entries folded into an [overflow] label set because the series limit was "
+		       "reached.",
+		       c->series_folded);
 }
 
 int metrics_page_render(struct flow_collector *c, struct strbuf *out)

@@ -80,6 +80,13 @@ const struct series *series_table_find(const struct series_table *t, const struc
 	return s->used ? s : NULL;
 }
 
+static int compare_optional(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
 static int series_compare(const void *a, const void *b)
 {
 	const struct series *x = *(const struct series *const *)a;
@@ -91,7 +98,21 @@ static int series_compare(const void *a, const void *b)
 	if (x->key.signal != y->key.signal)
 		return x->key.signal < y->key.signal ? -1 : 1;
 	c = strcmp(x->key.src_comm, y->key.src_comm);
-	return c ? c : strcmp(x->key.dst_comm, y->key.dst_comm);
+	if (!c)
+		c = strcmp(x->key.dst_comm, y->key.dst_comm);
+	if (!c && x->key.src_pid != y->key.src_pid)
+		c = x->key.src_pid < y->key.src_pid ? -1 : 1;
+	if (!c && x->key.dst_pid != y->key.dst_pid)
+		c = x->key.dst_pid < y->key.dst_pid ? -1 : 1;
+	if (!c)
+		c = compare_optional(x->key.src_exe, y->key.src_exe);
+	if (!c)
+		c = compare_optional(x->key.dst_exe, y->key.dst_exe);
+	if (!c)
+		c = compare_optional(x->key.src_cgroup, y->key.src_cgroup);
+	if (!c)
+		c = compare_optional(x->key.dst_cgroup, y->key.dst_cgroup);
+	return c;
 }
 
 const struct series **series_table_sorted(const struct series_table *t)

@@ -12,11 +12,19 @@
 
 #define SERIES_COMM_LEN 16
 
+/*
+ * Zero the whole key before filling it: keys are hashed and compared as
+ * bytes.  The optional labels are 0/NULL when they are not exported; their
+ * strings are interned (src/string_pool.h), so pointers compare them.
+ */
 struct series_key {
 	uint8_t mechanism;
 	uint8_t signal;		/* signal number for the signal mechanism, else 0 */
 	char src_comm[SERIES_COMM_LEN];	/* NUL-terminated */
 	char dst_comm[SERIES_COMM_LEN];
+	uint32_t src_pid, dst_pid;
+	const char *src_exe, *dst_exe;
+	const char *src_cgroup, *dst_cgroup;
 };
 
 struct series {

@@ -26,6 +26,7 @@ run_case "one writer, one reader, writev/readv" 1 1 300 64 --vectors
 run_case "two writers, one reader reading 64 KiB at a time" 2 1 400 100 65536
 run_case "one writer, two readers taking turns" 1 2 600 128 --reader-pause-us 200
 run_case "writer exits before the reader reads (name kept)" 1 1 20 50 --reader-delay-ms 300
+run_case "writer renames itself (prctl) half-way: each name counted from then on" 1 1 40 100 --rename-after 17
 # Several writers and several readers at once: no hook sees the true
 # interleaving inside pipe_write/pipe_read, so per-pair numbers may be off;
 # totals must stay exact and the per-pair error is measured here.

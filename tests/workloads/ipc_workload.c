@@ -37,7 +37,12 @@ struct pipe_plan {
 	int reader_delay_ms;	/* readers start this late (writers may be gone) */
 	int reader_pause_us;	/* readers pause after each read, so several get data */
 	int use_vectors;	/* writev/readv in two halves instead of write/read */
+	int rename_after;	/* writers rename themselves PREFIX-vN after this many writes (0: never) */
+	const char *go_file;	/* writers wait for this file to exist before writing */
 };
+
+/* A renamed writer tags its bytes as writer index + RENAMED, so readers tell the names apart. */
+#define RENAMED (MAX_PROCS / 2)
 
 static void die(const char *what)
 {
@@ -52,6 +57,9 @@ static void set_name(const char *prefix, const char *role, int index)
 	snprintf(name, sizeof(name), "%s-%s%d", prefix, role, index);
 	if (prctl(PR_SET_NAME, name) < 0)
 		die("prctl");
+	/* For the pid label's truth; stdout is then a file the test reads, not a pipe. */
+	if (getenv("IPC_WORKLOAD_PIDS"))
+		dprintf(1, "pid %s %d\n", name, (int)getpid());
 }
 
 static void sleep_ms(int ms)
@@ -75,11 +83,19 @@ static void run_writer(const struct pipe_plan *p, int fd, int index)
 	char *buf = malloc((size_t)p->size);
 
 	set_name(p->prefix, "w", index);
+	while (p->go_file && access(p->go_file, F_OK) != 0)
+		sleep_ms(10);
 	memset(buf, 'A' + index, (size_t)p->size);
 	buf[0] = (char)('a' + index);
-	for (int i = 0; i < p->writes; i++)
+	for (int i = 0; i < p->writes; i++) {
+		if (p->rename_after && i == p->rename_after) {
+			set_name(p->prefix, "v", index);
+			memset(buf, 'A' + index + RENAMED, (size_t)p->size);
+			buf[0] = (char)('a' + index + RENAMED);
+		}
 		if (write_all(fd, buf, (size_t)p->size, p->use_vectors) != p->size)
 			die("write");
+	}
 	_exit(0);
 }
 
@@ -122,7 +138,7 @@ static void run_reader(const struct pipe_plan *p, int fd, int index, int result_
 			messages[w] += lower;
 		}
 	}
-	for (int w = 0; w < p->writers; w++) {
+	for (int w = 0; w < MAX_PROCS; w++) {
 		int len = snprintf(line, sizeof(line), "%d %d %ld %ld\n", index, w, messages[w], bytes[w]);
 
 		if (write(result_fd, line, (size_t)len) != len)
@@ -215,7 +231,7 @@ static int run_pipe(const struct pipe_plan *p)
 	}
 	close(results[1]);
 	in = fdopen(results[0], "r");
-	for (int i = 0; i < p->readers * p->writers; i++) {
+	for (int i = 0; i < p->readers * MAX_PROCS; i++) {
 		int ri, wi;
 		long m, b;
 
@@ -231,11 +247,11 @@ static int run_pipe(const struct pipe_plan *p)
 		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 	if (fifo)
 		unlink(p->fifo_path);
-	for (int w = 0; w < p->writers; w++)
+	for (int w = 0; w < MAX_PROCS; w++)
 		for (int r = 0; r < p->readers; r++)
 			if (bytes[w][r])
-				printf("flow %s %s-w%d %s-r%d %ld %ld\n", p->mechanism, p->prefix, w, p->prefix, r,
-				       messages[w][r], bytes[w][r]);
+				printf("flow %s %s-%s%d %s-r%d %ld %ld\n", p->mechanism, p->prefix, w < RENAMED ? "w" : "v",
+				       w % RENAMED, p->prefix, r, messages[w][r], bytes[w][r]);
 	for (int r = 0; r < p->readers; r++)
 		printf("flow pipe %s-r%d %s-ctl0 %ld %ld\n", p->prefix, r, p->prefix, result_lines[r], result_bytes[r]);
 	return failed ? 99 : 0;
@@ -364,7 +380,9 @@ static void usage(void)
 		"usage: ipc_workload pipe|fifo PREFIX WRITERS READERS WRITES SIZE [READ_SIZE] [options]\n"
 		"       ipc_workload signal PREFIX SIGNO COUNT\n"
 		"       ipc_workload fifo-reopen PREFIX PATH\n"
-		"pipe/fifo options: --reader-delay-ms N, --reader-pause-us N, --vectors, --fifo-path PATH\n");
+		"pipe/fifo options: --reader-delay-ms N, --reader-pause-us N, --vectors, --fifo-path PATH,\n"
+		"                   --rename-after N (writers rename themselves PREFIX-vI after N writes),\n"
+		"                   --go-file PATH (writers wait for PATH to exist)\n");
 	exit(2);
 }
 
@@ -403,6 +421,10 @@ int main(int argc, char **argv)
 			p.reader_delay_ms = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--reader-pause-us") == 0 && i + 1 < argc)
 			p.reader_pause_us = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--rename-after") == 0 && i + 1 < argc)
+			p.rename_after = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--go-file") == 0 && i + 1 < argc)
+			p.go_file = argv[++i];
 		else if (strcmp(argv[i], "--vectors") == 0)
 			p.use_vectors = 1;
 		else if (strcmp(argv[i], "--fifo-path") == 0 && i + 1 < argc)
@@ -414,6 +436,8 @@ int main(int argc, char **argv)
 	    p.size > 4096 || p.read_size < 1 || p.writes < 0)
 		usage();
 	if (strcmp(p.mechanism, "fifo") == 0 && !p.fifo_path)
+		usage();
+	if (p.rename_after && p.writers > RENAMED)
 		usage();
 	return run_pipe(&p);
 }

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Pseudo-terminals: exact messages and bytes per (writer, reader) pair for
+# data written on one side of a pty pair and read on the other, both ways,
+# with the slave in raw mode; and, with the slave left canonical with echo,
+# what the line discipline does: the slave's reader gets the master's lines,
+# and the master's reader gets an echo that no process wrote.
+. "$(dirname "$0")/lib.sh"
+require_root
+PTY_WORKLOAD=$TOP_BUILDDIR/tests/workloads/pty_workload
+exporter_start || tap_finish
+
+run_raw() { # DESCRIPTION WRITES SIZE
+	local prefix
+	prefix=$(unique_prefix y)
+	run_ground_truth "$1" pty "$prefix" "$PTY_WORKLOAD" raw "$prefix" "$2" "$3"
+}
+
+run_raw "raw pty, master to slave and back, 256-byte writes" 200 256
+run_raw "raw pty, 1-byte writes" 500 1
+run_raw "raw pty, 512-byte writes (the writer waits for room)" 400 512
+
+# The delta, summed over every series of a scrape that matches REGEX.
+sum_delta() { # BEFORE AFTER REGEX
+	local before after
+	before=$(grep -E -- "$3" "$1" | awk '{ s += $NF } END { printf "%.0f\n", s }')
+	after=$(grep -E -- "$3" "$2" | awk '{ s += $NF } END { printf "%.0f\n", s }')
+	echo $((after - before))
+}
+
+# Canonical mode, ECHO and ONLCR on: PREFIX-mw writes "hello\n" lines to the
+# master, PREFIX-sr reads them from the slave, PREFIX-mr reads the echo
+# ("hello\r\n" a line) from the master.
+prefix=$(unique_prefix y)
+scrape "$TEST_TMP/before"
+"$PTY_WORKLOAD" cooked "$prefix" 100 >"$TEST_TMP/truth"
+tap_ok $? "cooked pty with echo: workload ran"
+scrape "$TEST_TMP/after"
+echo "# cooked pty with echo:"
+tap_diag <"$TEST_TMP/truth"
+# The flow line, exactly: what PREFIX-mw wrote and PREFIX-sr read.
+check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
+
+# The echo: no process wrote these bytes, the slave's line discipline made
+# them (as it adds \r before \n with ONLCR).  A master reader gets them
+# while the slave echoes, and they are counted at once from [tty].
+want=$(awk '$1 == "echo" && $2 == "pty" { print $4 }' "$TEST_TMP/truth")
+series="ipc_bytes_total{mechanism=\"pty\",src_comm=\"[tty]\",dst_comm=\"$prefix-mr\"}"
+got=$(($(series_value "$TEST_TMP/after" "$series") - $(series_value "$TEST_TMP/before" "$series")))
+tap_eq "$got" "$want" "cooked pty: the echo's bytes to $prefix-mr come from [tty]"
+got=$(sum_delta "$TEST_TMP/before" "$TEST_TMP/after" \
+	"^ipc_bytes_total\\{mechanism=\"pty\",src_comm=\"[^\"]*\",dst_comm=\"$prefix-mr\"\\} ")
+tap_eq "$got" "$want" "cooked pty: $prefix-mr got nothing else"
+
+# Beyond the truth's flow and the echo to PREFIX-mr, no pty series names a
+# PREFIX process.
+for family in ipc_bytes_total ipc_messages_total; do
+	extra=$(grep "^$family{mechanism=\"pty\"" "$TEST_TMP/after" | grep -- "_comm=\"$prefix-" |
+		grep -v -- "dst_comm=\"$prefix-mr\"" | while read -r series value; do
+			grep -q "^flow $(echo "$series" | sed -E 's/.*mechanism="([^"]*)",src_comm="([^"]*)",dst_comm="([^"]*)".*/\1 \2 \3/') " "$TEST_TMP/truth" ||
+				echo "$series $value"
+		done)
+	tap_eq "$extra" "" "cooked pty: no $family series for $prefix processes beyond the truth and the echo"
+done
+
+tap_finish
