@@ -10,8 +10,9 @@ cgroup_root=$(findmnt -t cgroup2 -n -o TARGET | head -1)
 [ -n "$cgroup_root" ] || tap_skip_all "no cgroup2 file system mounted"
 
 # Expected series, from the truth's flow/signal lines and its "pid NAME PID"
-# lines; every process of the workload runs EXE in CGROUP.
-check_labeled_truth() { # BEFORE AFTER TRUTH EXE CGROUP
+# lines; every process of the workload runs EXE in CGROUP.  LABELS is the
+# --process-labels value the exporter runs with.
+check_labeled_truth() { # BEFORE AFTER TRUTH EXE CGROUP LABELS
 	local kind a b c d e src_pid dst_pid src_exe dst_exe src_cg dst_cg labels series got want family
 	while read -r kind a b c d e; do
 		case $kind in flow) src=$b dst=$c ;; signal) src=$b dst=$c ;; *) continue ;; esac
@@ -19,7 +20,10 @@ check_labeled_truth() { # BEFORE AFTER TRUTH EXE CGROUP
 		dst_pid=$(awk -v n="$dst" '$1 == "pid" && $2 == n { p = $3 } END { print p + 0 }' "$3")
 		src_exe=$4 dst_exe=$4 src_cg=$5 dst_cg=$5
 		if [ "$src" = "[kernel]" ]; then src_exe= src_cg=; fi
-		labels="src_comm=\"$src\",dst_comm=\"$dst\",src_pid=\"$src_pid\",dst_pid=\"$dst_pid\",src_exe=\"$src_exe\",dst_exe=\"$dst_exe\",src_cgroup=\"$src_cg\",dst_cgroup=\"$dst_cg\""
+		labels="src_comm=\"$src\",dst_comm=\"$dst\""
+		case ,$6, in *,pid,*) labels="$labels,src_pid=\"$src_pid\",dst_pid=\"$dst_pid\"" ;; esac
+		case ,$6, in *,exe,*) labels="$labels,src_exe=\"$src_exe\",dst_exe=\"$dst_exe\"" ;; esac
+		case ,$6, in *,cgroup,*) labels="$labels,src_cgroup=\"$src_cg\",dst_cgroup=\"$dst_cg\"" ;; esac
 		if [ "$kind" = signal ]; then
 			series="ipc_signals_total{signal=\"$(signal_name "$a")\",$labels}"
 			got=$(($(series_value "$2" "$series") - $(series_value "$1" "$series")))
@@ -60,7 +64,7 @@ wait "$early_pid"
 tap_ok $? "a workload started before the exporter ran"
 scrape "$TEST_TMP/after"
 tap_diag <"$TEST_TMP/early_truth"
-check_labeled_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/early_truth" "$exe" "/$early_cg"
+check_labeled_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/early_truth" "$exe" "/$early_cg" pid,exe,cgroup
 rmdir "$cgroup_root/$early_cg"
 
 # 2. After: a cgroup made now and a copy of the workload, both removed
@@ -79,9 +83,26 @@ rm "$TEST_TMP/labels_workload"
 rmdir "$cgroup_root/$late_cg"
 scrape "$TEST_TMP/after"
 tap_diag <"$TEST_TMP/late_truth"
-check_labeled_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/late_truth" "$TEST_TMP/labels_workload" "/$late_cg"
-grep -c "_comm=\"$late-v0\"" "$TEST_TMP/after" | { read -r n; tap_ok $((n > 0 ? 0 : 1)) "the renamed writer has series of its own"; }
+check_labeled_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/late_truth" "$TEST_TMP/labels_workload" "/$late_cg" \
+	pid,exe,cgroup
+renamed=$(grep -c "_comm=\"$late-v0\"" "$TEST_TMP/after")
+tap_ok $((renamed > 0 ? 0 : 1)) "the renamed writer has series of its own"
 
 "$PROMTOOL" check metrics <"$TEST_TMP/after" >/dev/null 2>&1
 tap_ok $? "page with process labels passes promtool"
+
+# 3. Each label on its own: the series carry that label and no other.
+for mode in pid exe cgroup; do
+	exporter_stop
+	exporter_start --process-labels=$mode || continue
+	cg=ipc_${mode}_$$_$RANDOM
+	mkdir "$cgroup_root/$cg"
+	prefix=$(unique_prefix m)
+	scrape "$TEST_TMP/before"
+	in_cgroup "$cgroup_root/$cg" "$WORKLOAD" pipe "$prefix" 2 1 20 100 >"$TEST_TMP/truth"
+	tap_ok $? "--process-labels=$mode: workload ran"
+	rmdir "$cgroup_root/$cg"
+	scrape "$TEST_TMP/after"
+	check_labeled_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth" "$exe" "/$cg" $mode
+done
 tap_finish

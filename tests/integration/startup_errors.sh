@@ -26,6 +26,12 @@ expect_error "flow table size out of range" 2 '\-\-flow-table-size: 1 is out of 
 expect_error "telemetry path without slash" 2 'must start with /' "$EXPORTER" --web.telemetry-path=metrics
 expect_error "option without its value" 2 "\-\-flow-table-size needs a value" "$EXPORTER" --flow-table-size
 expect_error "stray argument" 2 'unexpected argument "extra"' "$EXPORTER" extra
+expect_error "unknown process label" 2 '\-\-process-labels: "uid" is not one of pid, exe, cgroup' \
+	"$EXPORTER" --process-labels=pid,uid
+expect_error "process label twice" 2 '\-\-process-labels: "exe" is given twice' "$EXPORTER" --process-labels=exe,exe
+expect_error "series limit zero" 2 '\-\-series-limit: 0 is out of range' "$EXPORTER" --series-limit=0
+expect_error "pid label in a pid namespace of its own" 2 'run it in the host' \
+	unshare --pid --fork "$EXPORTER" --process-labels=pid
 expect_error "not privileged" 1 'run as root' \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$EXPORTER" --web.listen-address=127.0.0.1:1
 expect_error "no kernel BTF" 1 'kernel BTF not found at /sys/kernel/btf/vmlinux' \

@@ -176,5 +176,19 @@ int main(void)
 	rd(&q, "r", 12);
 	tap_str_eq(flow_text(), "g>[unknown] 1/1, a>r 4/4, b>r 4/4, c>r 1/1, d>r 1/1, e>r 1/1, f>r 1/1",
 		   "everything else still reaches its reader");
+
+	/* Credit waiting to be read: ordered shares and pool; none while debts are queued. */
+	reset(&q);
+	tap_ok(pipe_queue_credit(&q) == 0, "empty queue: no credit");
+	for (int i = 0; i < PIPE_QUEUE_SLOTS; i++) {
+		wr(&q, "a", 3);
+		wr(&q, "b", 4);
+	}
+	tap_ok(pipe_queue_credit(&q) == PIPE_QUEUE_SLOTS * 7, "credit counts ordered and pooled shares");
+	rd(&q, "r", 10);
+	tap_ok(pipe_queue_credit(&q) == PIPE_QUEUE_SLOTS * 7 - 10, "a read takes its bytes off the credit");
+	reset(&q);
+	rd(&q, "r", 10);
+	tap_ok(pipe_queue_credit(&q) == 0, "a queue of debts holds no credit");
 	return tap_done();
 }
