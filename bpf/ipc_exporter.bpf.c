@@ -71,6 +71,9 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	struct peer_name name = { 0, PEER_NAME_NONE };
 	unsigned int fd, other_fd = 0;
 	__u32 how, other_how = TRANSFER_NONE;
+	/* where the bytes are, for events: most calls have one buffer, 2nd argument */
+	__u32 content = CONTENT_FLAT, iovecs = 0;
+	unsigned long content_ptr;
 	__u64 bytes = ret;
 	__u32 messages = 1;
 	long nr;
@@ -80,6 +83,7 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	/* regs is a BTF-typed argument: a direct (CO-RE relocated) load, no probe_read */
 	nr = regs->orig_ax;
 	fd = regs->di;
+	content_ptr = regs->si;
 	switch (nr) {
 	case NR_sendto:		/* dest_addr: 5th argument */
 		name = (struct peer_name){ regs->r8, PEER_NAME_SOCKADDR };
@@ -88,35 +92,49 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	case NR_sendmsg:
 		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };
 		how = TRANSFER_WRITE;
+		content = CONTENT_MSGHDR;
 		break;
 	case NR_write:
+		how = TRANSFER_WRITE;
+		break;
 	case NR_writev:
 	case NR_pwritev:
 	case NR_pwritev2:
 		how = TRANSFER_WRITE;
+		content = CONTENT_IOVEC;
+		iovecs = regs->dx;
 		break;
-	case NR_sendfile:	/* out_fd, in_fd */
+	case NR_sendfile:	/* out_fd, in_fd: the bytes never pass through user memory */
 		how = TRANSFER_WRITE;
 		other_fd = regs->si;
 		other_how = TRANSFER_READ;
+		content = CONTENT_NONE;
 		break;
 	case NR_splice:		/* fd_in: 1st argument, fd_out: 3rd */
 		how = TRANSFER_READ;
 		other_fd = regs->dx;
 		other_how = TRANSFER_WRITE;
+		content = CONTENT_NONE;
 		break;
 	case NR_tee:		/* fd_in, fd_out: only fd_out gains bytes (copies) */
 		fd = regs->si;
 		how = TRANSFER_WRITE;
+		content = CONTENT_NONE;
 		break;
 	case NR_vmsplice:	/* into the pipe or out of it, as the pipe end was opened */
 		how = TRANSFER_BY_FILE_MODE;
+		content = CONTENT_IOVEC;
+		iovecs = regs->dx;
 		break;
 	case NR_read:
+		how = TRANSFER_READ;
+		break;
 	case NR_readv:
 	case NR_preadv:
 	case NR_preadv2:
 		how = TRANSFER_READ;
+		content = CONTENT_IOVEC;
+		iovecs = regs->dx;
 		break;
 	case NR_recvfrom:	/* flags: 4th argument, MSG_PEEK moves nothing; src_addr: 5th */
 		if (regs->r10 & MSG_PEEK)
@@ -130,18 +148,21 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };	/* the first message's */
 		how = TRANSFER_READ;
 		bytes = mmsg_total_bytes(regs->si, ret);
+		content = ret == 1 ? CONTENT_MSGHDR : CONTENT_NONE;	/* several: events do not split them */
 		break;
 	case NR_recvmsg:	/* flags: 3rd argument */
 		if (regs->dx & MSG_PEEK)
 			return 0;
 		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };
 		how = TRANSFER_READ;
+		content = CONTENT_MSGHDR;
 		break;
 	case NR_sendmmsg:	/* returns how many messages went */
 		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };	/* the first message's */
 		how = TRANSFER_WRITE;
 		messages = ret;
 		bytes = mmsg_total_bytes(regs->si, ret);
+		content = ret == 1 ? CONTENT_MSGHDR : CONTENT_NONE;
 		break;
 	case NR_connect:
 		unix_stream_started(regs->di);
@@ -165,10 +186,12 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	}
 	if (!bytes)
 		return 0;
-	stream_transfer_done(fd, bytes, messages, how | name.kind << 2, name.ptr, lock_kind);
+	stream_transfer_done(fd, bytes, TRANSFER_ARGS(how, name.kind, content, messages, iovecs), name.ptr,
+			     content_ptr, lock_kind);
 	/* splice and sendfile: the bytes also left (or entered) the other descriptor */
 	if (other_how != TRANSFER_NONE)
-		stream_transfer_done(other_fd, bytes, 1, other_how, 0, lock_kind);
+		stream_transfer_done(other_fd, bytes, TRANSFER_ARGS(other_how, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0,
+				     0, lock_kind);
 	return 0;
 }
 
@@ -198,7 +221,7 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(ipc_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
 {
-	signal_generated(sig, info, task);
+	signal_generated(sig, info, task, result);
 	return 0;
 }
 

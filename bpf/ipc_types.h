@@ -151,6 +151,84 @@ struct ipc_address {
 	__u32 words[4];
 };
 
+/*
+ * Full events, for /debug/events and ipcdump: one record in the events ring
+ * buffer per settled transfer and per signal, only while a consumer is
+ * attached.  A record is struct ipc_event then content_len bytes of
+ * contents (the first bytes of what moved, when asked for and readable).
+ */
+#define IPC_EVENT_CONTENT_MAX 1024
+
+enum ipc_event_meta_kind {
+	IPC_META_NONE = 0,
+	IPC_META_PIPE,		/* pipe and fifo: inode, FIFO path */
+	IPC_META_UNIX,		/* unix-*: inode of the reading end's socket, bound path */
+	IPC_META_INET,		/* loopback-tcp/udp: addresses and ports, source first */
+	IPC_META_TTY,		/* pty: the slave's name, "pts/3" */
+	IPC_META_SIGNAL,	/* signal: number, si_code, delivery result */
+};
+
+/* ipc_event.flags */
+#define IPC_EVENT_CONTENT_UNAVAILABLE 0x1	/* contents asked for but not readable (splice, deferred) */
+#define IPC_EVENT_CONTENT_TRUNCATED 0x2	/* more moved than content_len */
+
+/* signal_generate's result */
+#define IPC_SIGNAL_DELIVERED 0
+#define IPC_SIGNAL_IGNORED 1
+#define IPC_SIGNAL_ALREADY_PENDING 2
+
+#define IPC_EVENT_PATH_MAX 108	/* sun_path; FIFO paths are cut to it */
+
+union ipc_event_meta {
+	struct {
+		__u64 ino;
+		char path[IPC_EVENT_PATH_MAX];	/* FIFO: its path as its opener sees it; pipe: "" */
+	} pipe;
+	struct {
+		__u64 ino;
+		char path[IPC_EVENT_PATH_MAX];	/* bound name; abstract ones start with '@'; "" if none */
+	} socket;	/* not "unix": a predefined macro in GNU C */
+	struct {
+		struct ipc_address src_addr, dst_addr;
+		__u16 src_port, dst_port;	/* host order */
+	} inet;
+	struct {
+		char name[32];	/* the slave's: "pts3" */
+	} tty;
+	struct {
+		__s32 code;	/* si_code, 0 when the kernel gave no siginfo */
+		__u32 result;	/* IPC_SIGNAL_* */
+	} signal;
+};
+
+struct ipc_event {
+	__u64 time_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	struct ipc_endpoint src;
+	struct ipc_endpoint dst;
+	__u64 bytes;
+	__u32 messages;
+	__u8 mechanism;
+	__u8 meta_kind;		/* enum ipc_event_meta_kind */
+	__u8 flags;
+	__u8 pad;
+	__u16 content_len;	/* bytes of contents after the struct */
+	__u16 pad2[3];
+	union ipc_event_meta meta;
+	__u16 signal;		/* signal number for IPC_SIGNAL */
+	__u16 pad3[3];
+};
+
+/*
+ * What consumers want, written by user space into the event_config array:
+ * the kernel makes no record for what no consumer asked for.
+ */
+struct ipc_event_config {
+	__u32 enabled;		/* any consumer attached */
+	__u32 mechanisms;	/* bit per enum ipc_mechanism */
+	__u32 content_max;	/* bytes of contents to copy, 0..IPC_EVENT_CONTENT_MAX */
+	__u32 any_pid;		/* 1: no pid filter; else only tgids in event_pids, at either end */
+};
+
 /* Placeholder identities, also written by the kernel side. */
 #define IPC_TGID_KERNEL 0
 #define IPC_COMM_KERNEL "[kernel]"

@@ -20,6 +20,7 @@ struct {
 
 #include "socket_flow.bpf.h"	/* stream sockets share these queues */
 #include "pty_flow.bpf.h"	/* and so do pseudo-terminals */
+#include "event_output.bpf.h"
 
 /*
  * How a pipe's queue is locked.  Kernels that give tracing programs
@@ -154,10 +155,16 @@ static __always_inline int pipe_of_file(struct file *file, struct pipe_key *key,
 	return 1;
 }
 
+/*
+ * Count what one operation settled, and make each share an event for
+ * consumers, with its offset in the operation's bytes (shares are settled
+ * in byte order; with line-discipline bytes mixed in, offsets are unknown).
+ */
 static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoint *actor, int is_read,
 					struct pipe_settlements *out)
 {
 	struct ipc_endpoint unknown;
+	__u32 offset = out->unsourced ? EVENT_NO_CONTENT : 0;
 	int i;
 
 	UNROLL
@@ -166,23 +173,33 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 
 		if (i >= out->count)
 			break;
-		if (is_read)
+		if (is_read) {
 			flow_count_endpoints(mechanism, 0, &m->who, actor, m->messages, m->bytes);
-		else
+			event_settled(mechanism, &m->who, actor, m->bytes, m->messages, offset);
+		} else {
 			flow_count_endpoints(mechanism, 0, actor, &m->who, m->messages, m->bytes);
+			event_settled(mechanism, actor, &m->who, m->bytes, m->messages, offset);
+		}
+		if (offset != EVENT_NO_CONTENT)
+			offset += m->bytes;
 	}
 	if (out->unsourced) {
 		endpoint_placeholder(&unknown, IPC_COMM_LINE_DISCIPLINE);
 		flow_count_endpoints(mechanism, 0, &unknown, actor, 0, out->unsourced);
+		event_settled(mechanism, &unknown, actor, out->unsourced, 0, EVENT_NO_CONTENT);
 	}
 	if (out->unmatched.bytes) {
 		health_add(IPC_HEALTH_PIPE_QUEUE_FULL, 1);
 		endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
-		if (is_read)
+		if (is_read) {
 			flow_count_endpoints(mechanism, 0, &unknown, actor, 0, out->unmatched.bytes);
-		else
+			event_settled(mechanism, &unknown, actor, out->unmatched.bytes, 0, EVENT_NO_CONTENT);
+		} else {
 			flow_count_endpoints(mechanism, 0, actor, &unknown, out->unmatched.messages,
 					     out->unmatched.bytes);
+			event_settled(mechanism, actor, &unknown, out->unmatched.bytes, out->unmatched.messages,
+				      EVENT_NO_CONTENT);
+		}
 	}
 }
 
@@ -316,16 +333,32 @@ static __noinline int stream_of_file(struct file *file, int is_read, const struc
 #define FMODE_WRITE 0x2
 
 /*
+ * A BPF call has five arguments: a transfer's small ones share a word.
+ * how: TRANSFER_*; name: PEER_NAME_* of the UDP peer address; content:
+ * CONTENT_* (where the bytes are, for events); messages: 1, or n for
+ * sendmmsg; iovecs: how many the content has.
+ */
+#define TRANSFER_ARGS(how, name, content, messages, iovecs)                                 \
+	((__u32)(how) | (__u32)(name) << 2 | (__u32)(content) << 4 | ((__u32)(messages) & 0xfff) << 6 | \
+	 ((__u32)(iovecs) & 0xfff) << 18)
+#define TRANSFER_HOW(args) ((args) & 3)
+#define TRANSFER_NAME(args) ((args) >> 2 & 3)
+#define TRANSFER_CONTENT(args) ((args) >> 4 & 3)
+#define TRANSFER_MESSAGES(args) ((args) >> 6 & 0xfff)
+#define TRANSFER_IOVECS(args) ((args) >> 18 & 0xfff)
+
+/*
  * A read or write of `bytes` (> 0) on descriptor `fd` has returned: on a
  * pipe, a FIFO, a stream socket of this host (bpf/socket_flow.bpf.h) or a
- * pty (bpf/pty_flow.bpf.h), all attributed by the same queue.  `messages`
- * is 1 but for sendmmsg; `how` is a TRANSFER_ direction | the kind of the
- * UDP peer name at `name_ptr` << 2.
+ * pty (bpf/pty_flow.bpf.h), all attributed by the same queue.  `args` is
+ * TRANSFER_ARGS(); the UDP peer's address is at `name_ptr`, the bytes at
+ * `content_ptr`.
  */
-static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 messages, __u32 how,
-					    unsigned long name_ptr, int lock_kind)
+static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
+					    unsigned long content_ptr, int lock_kind)
 {
-	struct peer_name name = { name_ptr, how >> 2 };
+	struct peer_name name = { name_ptr, TRANSFER_NAME(args) };
+	__u32 how = TRANSFER_HOW(args);
 	struct pipe_op *op, *next;
 	struct pipe_scratch *scratch;
 	struct file *file;
@@ -335,8 +368,8 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	file = current_fd_file(fd);
 	if (!file || !bytes)
 		return;
-	is_read = (how & 3) == TRANSFER_READ;
-	if ((how & 3) == TRANSFER_BY_FILE_MODE)
+	is_read = how == TRANSFER_READ;
+	if (how == TRANSFER_BY_FILE_MODE)
 		is_read = !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE);
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)
@@ -350,7 +383,8 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	/* The exporter's own pipe traffic (its flush before a scrape) is not counted. */
 	self = op->actor.tgid == self_tgid;
 	op->bytes = bytes;
-	op->messages = messages;
+	op->messages = TRANSFER_MESSAGES(args);
+	event_note_transfer(file, op->mechanism, is_read, TRANSFER_CONTENT(args), content_ptr, TRANSFER_IOVECS(args));
 	op->is_read = is_read;
 	if (lock_kind == PIPE_LOCK_SPIN) {
 		if (!self)
@@ -366,6 +400,7 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 		if (!self)
 			pipe_defer(scratch, op);
 		next = &scratch->deferred[masked_index(scratch->deferred_first, PIPE_DEFERRED_MASK)];
+		event_forget_transfer();	/* the operation applied is an older one */
 	} else if (self) {
 		return;
 	}
@@ -384,27 +419,27 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
  * Global functions, one per lock variant: the verifier checks each once,
  * whatever the number of calls (splice moves bytes on two descriptors).
  */
-__noinline int stream_transfer_spin(unsigned int fd, __u32 bytes, __u32 messages, __u32 how,
-				    unsigned long name_ptr)
+__noinline int stream_transfer_spin(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
+				    unsigned long content_ptr)
 {
-	stream_transfer(fd, bytes, messages, how, name_ptr, PIPE_LOCK_SPIN);
+	stream_transfer(fd, bytes, args, name_ptr, content_ptr, PIPE_LOCK_SPIN);
 	return 0;
 }
 
-__noinline int stream_transfer_maplock(unsigned int fd, __u32 bytes, __u32 messages, __u32 how,
-				       unsigned long name_ptr)
+__noinline int stream_transfer_maplock(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
+				       unsigned long content_ptr)
 {
-	stream_transfer(fd, bytes, messages, how, name_ptr, PIPE_LOCK_MAP);
+	stream_transfer(fd, bytes, args, name_ptr, content_ptr, PIPE_LOCK_MAP);
 	return 0;
 }
 
-static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 messages, __u32 how,
-						 unsigned long name_ptr, int lock_kind)
+static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
+						 unsigned long content_ptr, int lock_kind)
 {
 	if (lock_kind == PIPE_LOCK_SPIN)
-		stream_transfer_spin(fd, bytes, messages, how, name_ptr);
+		stream_transfer_spin(fd, bytes, args, name_ptr, content_ptr);
 	else
-		stream_transfer_maplock(fd, bytes, messages, how, name_ptr);
+		stream_transfer_maplock(fd, bytes, args, name_ptr, content_ptr);
 }
 
 /*

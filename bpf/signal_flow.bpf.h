@@ -3,7 +3,7 @@
 #ifndef SIGNAL_FLOW_BPF_H
 #define SIGNAL_FLOW_BPF_H
 
-#include "flow_counts.bpf.h"
+#include "event_output.bpf.h"
 
 /* siginfo special values and the si_code values a process can send with. */
 #define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
@@ -30,7 +30,35 @@ static __always_inline int signal_sent_by_current(struct kernel_siginfo *info)
 	return code == SI_USER || code == SI_QUEUE || code == SI_TKILL || code == SI_MESGQ;
 }
 
-static __always_inline void signal_generated(int sig, struct kernel_siginfo *info, struct task_struct *target)
+static __always_inline void event_signal(int sig, struct kernel_siginfo *info, const struct ipc_endpoint *src,
+					 const struct ipc_endpoint *dst, int result)
+{
+	struct ipc_event_config *cfg = event_config_on();
+	struct event_scratch *ev;
+	struct ipc_event *e;
+
+	if (!cfg || !(cfg->mechanisms & (1u << IPC_SIGNAL)) || !event_pid_wanted(cfg, src->tgid, dst->tgid))
+		return;
+	ev = event_scratch_get();
+	if (!ev)
+		return;
+	e = &ev->event;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->time_ns = bpf_ktime_get_ns();
+	e->mechanism = IPC_SIGNAL;
+	e->src = *src;
+	e->dst = *dst;
+	e->messages = 1;
+	e->signal = sig;
+	e->meta_kind = IPC_META_SIGNAL;
+	if (info != SEND_SIG_NOINFO && info != SEND_SIG_PRIV)
+		e->meta.signal.code = BPF_CORE_READ(info, si_code);
+	e->meta.signal.result = result;
+	event_submit(ev);
+}
+
+static __always_inline void signal_generated(int sig, struct kernel_siginfo *info, struct task_struct *target,
+					     int result)
 {
 	struct ipc_endpoint src, dst;
 
@@ -42,6 +70,7 @@ static __always_inline void signal_generated(int sig, struct kernel_siginfo *inf
 		endpoint_placeholder(&src, IPC_COMM_KERNEL);
 	endpoint_of_task(&dst, target);
 	flow_count_endpoints(IPC_SIGNAL, sig, &src, &dst, 1, 0);
+	event_signal(sig, info, &src, &dst, result);
 }
 
 #endif
