@@ -185,12 +185,14 @@ static __always_inline __u32 event_copy_content(struct event_scratch *ev, __u32 
 		return len;
 	}
 	if (ev->content_kind == CONTENT_MSGHDR) {
-		struct user_msghdr msg;
+		/* only msg_iov and msg_iovlen, which follow each other: a small frame */
+		struct iovec vector;
 
-		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)vec))
+		if (bpf_probe_read_user(&vector, sizeof(vector),
+					(void *)vec + bpf_core_field_offset(struct user_msghdr, msg_iov)))
 			return 0;
-		vec = (__u64)msg.msg_iov;
-		count = msg.msg_iovlen;
+		vec = (__u64)vector.iov_base;
+		count = vector.iov_len;
 	} else if (ev->content_kind != CONTENT_IOVEC) {
 		return 0;
 	}
@@ -226,11 +228,11 @@ static __always_inline int event_pid_wanted(const struct ipc_event_config *cfg, 
 
 static __always_inline void event_submit(struct event_scratch *ev)
 {
-	__u32 mechanism = ev->event.mechanism, size = sizeof(ev->event) + ev->event.content_len;
+	/* content_len <= the maximum; the mask lets every verifier see the record within the scratch */
+	__u32 mechanism = ev->event.mechanism,
+	      size = sizeof(ev->event) + masked_index(ev->event.content_len, CONTENT_ROOM - 1);
 	__u64 *lost;
 
-	if (size > sizeof(ev->event) + IPC_EVENT_CONTENT_MAX)
-		size = sizeof(ev->event);
 	if (bpf_ringbuf_output(&events, &ev->event, size, 0) < 0) {
 		lost = bpf_map_lookup_elem(&events_lost, &mechanism);
 		if (lost)
@@ -300,9 +302,13 @@ static __always_inline void event_settled(__u8 mechanism, const struct ipc_endpo
 	event_transfer(bytes, messages, where);
 }
 
-/* A syscall that moves bytes begins settling: note its file and memory, if anyone listens. */
-static __always_inline void event_note_transfer(struct file *file, __u8 mechanism, int is_read, __u32 content_kind,
-						__u64 content_ptr, __u32 content_count)
+/*
+ * A syscall that moves bytes begins settling: note its file and memory, if
+ * anyone listens.  Not inlined: the addresses it reads stay out of the
+ * frames of the settling calls (5.10 adds a call chain's frames up).
+ */
+static __noinline void event_note_transfer(struct file *file, __u8 mechanism, int is_read, __u32 content_kind,
+					   __u64 content_ptr)
 {
 	struct event_scratch *ev;
 
@@ -311,9 +317,10 @@ static __always_inline void event_note_transfer(struct file *file, __u8 mechanis
 	ev = event_scratch_get();
 	if (!ev)
 		return;
-	ev->content_kind = content_kind;
+	/* content_kind: CONTENT_* | iovec count << 8 (a BPF call takes five arguments) */
+	ev->content_kind = content_kind & 0xff;
 	ev->content_ptr = content_ptr;
-	ev->content_count = content_count;
+	ev->content_count = content_kind >> 8;
 	event_note_file(ev, file, mechanism, is_read);
 	ev->noted = 1;
 }

@@ -55,36 +55,54 @@ static __always_inline void health_add(__u32 counter, __u64 n)
 		__sync_fetch_and_add(value, n);
 }
 
+/* Room for the key being counted: off the stack (see flow_count). */
+struct flow_scratch {
+	struct ipc_flow_key key;
+	struct ipc_flow_counts zero;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flow_scratch);
+} flow_scratch SEC(".maps");
+
 /*
- * Not inlined, and the key is built here: every caller would otherwise carry
- * a 44-byte key in its own stack frame, and 5.10 adds up the frames of a
- * call chain against the 512-byte limit.  `kind` is mechanism | signal << 8
- * (a BPF call takes five arguments).
+ * Not inlined, and the key is built in per-CPU scratch: the callers'
+ * frames and this one add up along a call chain, and 5.10 holds the sum
+ * to 512 bytes.  `kind` is mechanism | signal << 8 (a BPF call takes five
+ * arguments).
  */
 static __noinline void flow_count(__u32 kind, const struct ipc_endpoint *src, const struct ipc_endpoint *dst,
 				  __u64 messages, __u64 bytes)
 {
-	struct ipc_flow_counts zero_counts = {}, *counts = NULL;
-	struct ipc_flow_key key;
+	struct ipc_flow_counts *counts = NULL;
+	struct flow_scratch *scratch;
+	struct ipc_flow_key *key;
 	__u32 zero = 0, slot;
 	void *table;
 
-	__builtin_memset(&key, 0, sizeof(key));
-	key.src = *src;
-	key.dst = *dst;
-	key.mechanism = kind & 0xff;
-	key.signal = kind >> 8;
+	scratch = bpf_map_lookup_elem(&flow_scratch, &zero);
+	if (!scratch)
+		return;
+	key = &scratch->key;
+	__builtin_memset(scratch, 0, sizeof(*scratch));
+	key->src = *src;
+	key->dst = *dst;
+	key->mechanism = kind & 0xff;
+	key->signal = kind >> 8;
 	table = bpf_map_lookup_elem(&flow_counts_active, &zero);
 	if (table) {
-		counts = bpf_map_lookup_elem(table, &key);
+		counts = bpf_map_lookup_elem(table, key);
 		if (!counts) {
-			bpf_map_update_elem(table, &key, &zero_counts, BPF_NOEXIST);
-			counts = bpf_map_lookup_elem(table, &key);
+			bpf_map_update_elem(table, key, &scratch->zero, BPF_NOEXIST);
+			counts = bpf_map_lookup_elem(table, key);
 		}
 	}
 	if (!counts) {
 		health_add(IPC_HEALTH_FLOW_TABLE_FULL, 1);
-		slot = ipc_overflow_slot(key.mechanism, key.signal);
+		slot = ipc_overflow_slot(kind & 0xff, kind >> 8);
 		counts = bpf_map_lookup_elem(&flow_overflow, &slot);
 		if (!counts)
 			return;

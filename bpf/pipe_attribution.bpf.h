@@ -384,7 +384,8 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	self = op->actor.tgid == self_tgid;
 	op->bytes = bytes;
 	op->messages = TRANSFER_MESSAGES(args);
-	event_note_transfer(file, op->mechanism, is_read, TRANSFER_CONTENT(args), content_ptr, TRANSFER_IOVECS(args));
+	event_note_transfer(file, op->mechanism, is_read, TRANSFER_CONTENT(args) | TRANSFER_IOVECS(args) << 8,
+			    content_ptr);
 	op->is_read = is_read;
 	if (lock_kind == PIPE_LOCK_SPIN) {
 		if (!self)

@@ -93,7 +93,7 @@ static void check_lost(struct event_stream *s)
 			for (struct event_subscriber *sub = s->subscribers; sub; sub = sub->next)
 				if (!sub->filter.mechanisms || (sub->filter.mechanisms & (1u << m)))
 					sub->lost(sub->ctx, m, sum - s->lost[m], now);
-			s->lost[m] = sum;
+			__atomic_store_n(&s->lost[m], sum, __ATOMIC_RELAXED);
 		}
 		pthread_mutex_unlock(&s->lock);
 	}

@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "debug_events.h"
 #include "exposition.h"
 #include "gzip.h"
 #include "http_server.h"
@@ -80,8 +81,10 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
 	snprintf(page, sizeof(page),
 		 "<!DOCTYPE html>\n<html><head><title>ipc_exporter</title></head><body>\n"
 		 "<h1>ipc_exporter</h1>\n<p>Who talks to whom on this host, by IPC mechanism.</p>\n"
-		 "<ul><li><a href=\"%s\">Metrics</a></li></ul>\n</body></html>\n",
-		 s->telemetry_path);
+		 "<ul><li><a href=\"%s\">Metrics</a></li>%s</ul>\n</body></html>\n",
+		 s->telemetry_path,
+		 s->debug_events ? "<li><a href=\"" DEBUG_EVENTS_PATH "?format=text&amp;count=20\">Events</a> "
+				   "(the next 20)</li>" : "");
 	return send_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
 }
 
@@ -110,6 +113,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return serve_metrics(s, conn);
 	if (strcmp(url, "/") == 0)
 		return serve_landing(s, conn);
+	if (s->debug_events && strcmp(url, DEBUG_EVENTS_PATH) == 0)
+		return debug_events_serve(s->debug_events, conn, strcmp(method, MHD_HTTP_METHOD_HEAD) == 0);
 	return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "error: not found\n");
 }
 
@@ -153,10 +158,20 @@ static int open_listen_socket(const struct listen_address *addr, const char *tex
 }
 
 int http_server_start(struct http_server *s, const struct listen_address *addr, const char *address_text,
-		      const char *telemetry_path, struct flow_collector *collector)
+		      const char *telemetry_path, struct flow_collector *collector,
+		      struct debug_events *debug_events)
 {
+	unsigned int connections = HTTP_CONNECTION_LIMIT;
+	struct debug_events_stats debug;
+
 	memset(s, 0, sizeof(*s));
 	s->collector = collector;
+	s->debug_events = debug_events;
+	/* Event streams stay open: room for all of them on top, so scrapes always get in. */
+	if (debug_events) {
+		debug_events_stats(debug_events, &debug);
+		connections += debug.max_clients;
+	}
 	s->telemetry_path = telemetry_path;
 	s->listen_fd = open_listen_socket(addr, address_text);
 	if (s->listen_fd < 0)
@@ -165,7 +180,7 @@ int http_server_start(struct http_server *s, const struct listen_address *addr, 
 					     MHD_USE_ERROR_LOG,
 				     0, NULL, NULL, handle_request, s,
 				     MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTION_LIMIT,
+				     MHD_OPTION_CONNECTION_LIMIT, connections,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_SECONDS,
 				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL,
 				     MHD_OPTION_END);
@@ -175,7 +190,8 @@ int http_server_start(struct http_server *s, const struct listen_address *addr, 
 		return -1;
 	}
 	s->listen_fd = -1;	/* the daemon owns and closes it now */
-	log_info("listening on %s, metrics at %s", address_text, telemetry_path);
+	log_info("listening on %s, metrics at %s%s", address_text, telemetry_path,
+		 debug_events ? ", events at " DEBUG_EVENTS_PATH : "");
 	return 0;
 }
 

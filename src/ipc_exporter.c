@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "bpf_loader.h"
+#include "debug_events.h"
+#include "event_stream.h"
 #include "flow_collector.h"
 #include "http_server.h"
 #include "listen_address.h"
@@ -30,6 +32,10 @@ struct exporter_config {
 	struct probe_options probe;
 	unsigned int labels;		/* PROCESS_LABEL_* */
 	unsigned int series_limit;
+	bool debug_events;		/* serve /debug/events */
+	bool debug_events_contents;	/* ... and let its clients see what moved */
+	unsigned int debug_events_clients;
+	bool debug_events_clients_set;
 	bool verbose;
 };
 
@@ -74,10 +80,18 @@ static void usage(FILE *out)
 		"                              the series: pid needs the host's pid namespace\n"
 		"  --series-limit=N            label sets exported at most (default %d); flows\n"
 		"                              past it are folded into src_comm=\"[overflow]\"\n"
+		"  --debug.events              serve %s: IPC events as they happen,\n"
+		"                              one per line, filtered by the query string\n"
+		"                              (off by default)\n"
+		"  --debug.events-contents     let its clients ask for the first bytes that\n"
+		"                              moved (contents=N): anyone who can reach the\n"
+		"                              listen address can then read them\n"
+		"  --debug.events-clients=N    event clients at once, 1 to %d (default %d)\n"
 		"  -v, --verbose               log more, including libbpf's messages\n"
 		"  -h, --help                  show this help\n"
 		"  --version                   show the version\n",
-		DEFAULT_LISTEN_ADDRESS, DEFAULT_TELEMETRY_PATH, DEFAULT_SERIES_LIMIT);
+		DEFAULT_LISTEN_ADDRESS, DEFAULT_TELEMETRY_PATH, DEFAULT_SERIES_LIMIT, DEBUG_EVENTS_PATH,
+		DEBUG_EVENTS_MAX_CLIENTS, DEBUG_EVENTS_DEFAULT_CLIENTS);
 }
 
 enum {
@@ -88,6 +102,9 @@ enum {
 	OPT_PIPE_LOCK,
 	OPT_PROCESS_LABELS,
 	OPT_SERIES_LIMIT,
+	OPT_DEBUG_EVENTS,
+	OPT_DEBUG_EVENTS_CONTENTS,
+	OPT_DEBUG_EVENTS_CLIENTS,
 	OPT_VERSION,
 };
 
@@ -101,6 +118,9 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "pipe-lock", required_argument, NULL, OPT_PIPE_LOCK },
 		{ "process-labels", required_argument, NULL, OPT_PROCESS_LABELS },
 		{ "series-limit", required_argument, NULL, OPT_SERIES_LIMIT },
+		{ "debug.events", no_argument, NULL, OPT_DEBUG_EVENTS },
+		{ "debug.events-contents", no_argument, NULL, OPT_DEBUG_EVENTS_CONTENTS },
+		{ "debug.events-clients", required_argument, NULL, OPT_DEBUG_EVENTS_CLIENTS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -154,6 +174,18 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 			if (option_parse_uint("--series-limit", optarg, 1, 1u << 24, &cfg->series_limit) < 0)
 				return -1;
 			break;
+		case OPT_DEBUG_EVENTS:
+			cfg->debug_events = true;
+			break;
+		case OPT_DEBUG_EVENTS_CONTENTS:
+			cfg->debug_events_contents = true;
+			break;
+		case OPT_DEBUG_EVENTS_CLIENTS:
+			if (option_parse_uint("--debug.events-clients", optarg, 1, DEBUG_EVENTS_MAX_CLIENTS,
+					      &cfg->debug_events_clients) < 0)
+				return -1;
+			cfg->debug_events_clients_set = true;
+			break;
 		case 'v':
 			cfg->verbose = true;
 			break;
@@ -175,6 +207,12 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		log_warnx("unexpected argument \"%s\" (options start with --)", argv[optind]);
 		return -1;
 	}
+	/* Said explicitly, so a typo cannot leave the endpoint off while contents look allowed. */
+	if (!cfg->debug_events && (cfg->debug_events_contents || cfg->debug_events_clients_set)) {
+		log_warnx("%s needs --debug.events",
+			  cfg->debug_events_contents ? "--debug.events-contents" : "--debug.events-clients");
+		return -1;
+	}
 	return 0;
 }
 
@@ -184,10 +222,13 @@ int main(int argc, char **argv)
 		.listen_address = DEFAULT_LISTEN_ADDRESS,
 		.telemetry_path = DEFAULT_TELEMETRY_PATH,
 		.series_limit = DEFAULT_SERIES_LIMIT,
+		.debug_events_clients = DEBUG_EVENTS_DEFAULT_CLIENTS,
 	};
 	struct listen_address addr;
 	struct flow_collector collector;
 	struct http_server server;
+	struct event_stream *stream = NULL;
+	struct debug_events *debug_events = NULL;
 	struct probe probe;
 	struct timespec gc_wait = { .tv_sec = GC_INTERVAL_SECONDS };
 	char err[256];
@@ -227,8 +268,26 @@ int main(int argc, char **argv)
 		log_warnx("cannot initialise the collector");
 		goto out_probe;
 	}
-	if (http_server_start(&server, &addr, cfg.listen_address, cfg.telemetry_path, &collector) < 0)
-		goto out_collector;
+	if (cfg.debug_events) {
+		/* Opened with the exporter: a client only subscribes, the reader thread is there already. */
+		if (event_stream_open(&stream, &probe) < 0) {
+			log_warnx("--debug.events: cannot open the event stream");
+			goto out_collector;
+		}
+		if (debug_events_open(&debug_events, stream, cfg.debug_events_clients, cfg.debug_events_contents) < 0) {
+			log_warnx("--debug.events: out of memory");
+			goto out_stream;
+		}
+		if (!in_initial_pid_namespace())
+			log_info("--debug.events: in a pid namespace of its own the exporter cannot tell its own "
+				 "sends apart, so a local client sees its stream's own traffic (filter by mechanism)");
+		if (cfg.debug_events_contents)
+			log_info("--debug.events-contents: %s shows what processes send each other to anyone "
+				 "who can reach %s", DEBUG_EVENTS_PATH, cfg.listen_address);
+	}
+	if (http_server_start(&server, &addr, cfg.listen_address, cfg.telemetry_path, &collector,
+			      debug_events) < 0)
+		goto out_debug_events;
 
 	for (;;) {
 		sig = sigtimedwait(&stop_signals, NULL, &gc_wait);
@@ -242,7 +301,13 @@ int main(int argc, char **argv)
 		}
 	}
 	status = 0;
+	/* Streams end first (cleanly), so stopping the server waits for no one. */
+	debug_events_shutdown(debug_events);
 	http_server_stop(&server);
+out_debug_events:
+	debug_events_close(debug_events);
+out_stream:
+	event_stream_close(stream);
 out_collector:
 	flow_collector_free(&collector);
 out_probe:

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bpf_loader.h"
+#include "debug_events.h"
 #include "exposition.h"
 #include "ipc_names.h"
 #include "local_addresses.h"
@@ -228,6 +229,32 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 		       c->series_folded);
 }
 
+/* Only while /debug/events is on (--debug.events): otherwise there is nothing to count. */
+static void render_debug_events(struct strbuf *out)
+{
+	const struct debug_events *d = debug_events_current();
+	struct debug_events_stats stats;
+	struct metric_label label;
+
+	if (!d)
+		return;
+	debug_events_stats(d, &stats);
+	render_count_gauge(out, "ipc_exporter_debug_events_clients",
+			   "Clients streaming /debug/events now (at most --debug.events-clients).", stats.clients);
+	render_counter(out, "ipc_exporter_debug_events_client_dropped_total",
+		       "Events not sent to a /debug/events client because its buffer was full (it read too "
+		       "slowly); the client is told how many.",
+		       stats.client_dropped);
+	exposition_family(out, "ipc_exporter_events_lost_total", "counter",
+			  "Events the kernel had no room for in the events ring buffer (its consumers read too "
+			  "slowly), by mechanism; every consumer of the mechanism is told.");
+	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
+		label = (struct metric_label){ "mechanism", mechanism_name(m) };
+		exposition_sample_u64(out, "ipc_exporter_events_lost_total", &label, 1,
+				      debug_events_kernel_lost(d, m));
+	}
+}
+
 int metrics_page_render(struct flow_collector *c, struct strbuf *out)
 {
 	const struct series **sorted;
@@ -251,6 +278,7 @@ int metrics_page_render(struct flow_collector *c, struct strbuf *out)
 	free(sorted);
 	pthread_mutex_unlock(&c->lock);
 
+	render_debug_events(out);
 	process_stats_render(out);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	render_gauge(out, "ipc_exporter_scrape_duration_seconds",
