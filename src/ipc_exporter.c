@@ -296,7 +296,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (sig < 0 && errno == EAGAIN) {
-			pipe_queue_gc(&collector);
+			struct pipe_queue_gc_counts gc = { 0 };
+
+			pipe_queue_gc(&probe, &gc);
+			pthread_mutex_lock(&collector.lock);
+			collector.pipe_queues_collected += gc.collected;
+			collector.pipe_stale_bytes += gc.stale_bytes;
+			pthread_mutex_unlock(&collector.lock);
 			local_addresses_refresh(&probe);
 		}
 	}

@@ -18,6 +18,7 @@
 #include "event_stream.h"
 #include "ipc_names.h"
 #include "local_addresses.h"
+#include "pipe_queue_gc.h"
 #include "log.h"
 #include "option_parse.h"
 #include "strbuf.h"
@@ -355,7 +356,11 @@ int main(int argc, char **argv)
 
 	while (wait_signal(&set, &d, &status) < 0) {
 		if (time(NULL) - last_refresh >= ADDRESS_REFRESH_SECONDS) {
+			struct pipe_queue_gc_counts gc = { 0 };
+
+			/* as the exporter does: new addresses, and room for new pipes */
 			local_addresses_refresh(&probe);
+			pipe_queue_gc(&probe, &gc);
 			last_refresh = time(NULL);
 		}
 	}

@@ -6,9 +6,9 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_loader.h"
-#include "flow_collector.h"
 #include "ipc_exporter.skel.h"
 #include "log.h"
+#include "pipe_queue.h"
 #include "pipe_queue_gc.h"
 
 static __u64 monotonic_ns(void)
@@ -19,20 +19,9 @@ static __u64 monotonic_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-static __u64 queued_bytes(const struct pipe_queue *q)
+void pipe_queue_gc(const struct probe *p, struct pipe_queue_gc_counts *counts)
 {
-	__u64 sum = 0;
-
-	for (unsigned int i = 0; i < q->count && i < PIPE_QUEUE_SLOTS; i++)
-		sum += q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes;
-	for (unsigned int i = 0; i < PIPE_POOL_SLOTS; i++)
-		sum += q->pool[i].bytes;
-	return sum;
-}
-
-void pipe_queue_gc(struct flow_collector *c)
-{
-	struct bpf_map *map = c->probe->skel->maps.pipe_queues;
+	struct bpf_map *map = p->skel->maps.pipe_queues;
 	int fd = bpf_map__fd(map);
 	__u32 capacity = bpf_map__max_entries(map);
 	struct pipe_key key, next, *victims;
@@ -61,18 +50,15 @@ void pipe_queue_gc(struct flow_collector *c)
 		} else if ((q.count || q.pooled) && entries * 2 > capacity &&
 			   now - q.last_active_ns > PIPE_QUEUE_IDLE_DATA_SECONDS * 1000000000ULL) {
 			victims[nvictims++] = key;
-			if (!q.holds_debts)
-				stale += queued_bytes(&q);
+			stale += pipe_queue_credit(&q);
 		}
 	}
 	for (__u32 i = 0; i < nvictims; i++)
 		bpf_map_delete_elem(fd, &victims[i]);
 	free(victims);
 
-	pthread_mutex_lock(&c->lock);
-	c->pipe_queues_collected += nvictims;
-	c->pipe_stale_bytes += stale;
-	pthread_mutex_unlock(&c->lock);
+	counts->collected += nvictims;
+	counts->stale_bytes += stale;
 	if (nvictims)
 		log_debug("collected %u idle pipe queues of %u", nvictims, entries);
 }
