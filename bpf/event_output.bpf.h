@@ -91,6 +91,12 @@ static __always_inline struct event_scratch *event_scratch_get(void)
 	return bpf_map_lookup_elem(&event_scratch, &zero);
 }
 
+/* This CPU's event scratch while some consumer listens, else NULL. */
+static __always_inline struct event_scratch *event_scratch_if_listening(void)
+{
+	return event_config_on() ? event_scratch_get() : NULL;
+}
+
 static __always_inline void event_copy_path(char *dst, const struct ipc_exe_path *path)
 {
 	bpf_probe_read_kernel_str(dst, IPC_EVENT_PATH_MAX, &path->text[path->start & (IPC_EXE_PATH_MAX - 1)]);
@@ -289,11 +295,8 @@ __noinline int event_transfer(__u32 bytes, __u32 messages, __u32 where)
 static __always_inline void event_settled(__u8 mechanism, const struct ipc_endpoint *src,
 					  const struct ipc_endpoint *dst, __u32 bytes, __u32 messages, __u32 where)
 {
-	struct event_scratch *ev;
+	struct event_scratch *ev = event_scratch_if_listening();
 
-	if (!event_config_on())
-		return;
-	ev = event_scratch_get();
 	if (!ev)
 		return;
 	ev->event.mechanism = mechanism;
@@ -310,11 +313,8 @@ static __always_inline void event_settled(__u8 mechanism, const struct ipc_endpo
 static __noinline void event_note_transfer(struct file *file, __u8 mechanism, int is_read, __u32 content_kind,
 					   __u64 content_ptr)
 {
-	struct event_scratch *ev;
+	struct event_scratch *ev = event_scratch_if_listening();
 
-	if (!event_config_on())
-		return;
-	ev = event_scratch_get();
 	if (!ev)
 		return;
 	/* content_kind: CONTENT_* | iovec count << 8 (a BPF call takes five arguments) */
@@ -328,11 +328,8 @@ static __noinline void event_note_transfer(struct file *file, __u8 mechanism, in
 /* An operation settled later than its syscall (map-lock deferral): nothing noted applies. */
 static __always_inline void event_forget_transfer(void)
 {
-	struct event_scratch *ev;
+	struct event_scratch *ev = event_scratch_if_listening();
 
-	if (!event_config_on())
-		return;
-	ev = event_scratch_get();
 	if (ev)
 		ev->noted = 0;
 }

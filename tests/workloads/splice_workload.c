@@ -263,23 +263,43 @@ static void print_truth(const char *mechanism, const char *src, const char *dst,
 	printf("flow %s %s-%s %s-%s %ld %ld\n", mechanism, prefix, src, prefix, dst, messages, total);
 }
 
-/* W -> pipe A -> M (splice) -> pipe B -> R */
-static int run_splice_pipe(void)
+/*
+ * W -> first channel -> M (splice or sendfile) -> second channel -> R,
+ * each channel a pipe or a UNIX stream socketpair: [0] is read, [1] written.
+ */
+struct channel {
+	int fd[2];
+	const char *mechanism;
+};
+
+static void make_channel(struct channel *c, int socket)
 {
-	int a[2], b[2], failed = 0;
+	if (socket) {
+		make_socketpair(c->fd);
+		c->mechanism = "unix-stream";
+	} else {
+		make_pipe(c->fd);
+		c->mechanism = "pipe";
+	}
+}
+
+static int run_chain(enum mover how, int first_is_socket, int second_is_socket)
+{
+	struct channel in, out;
+	int failed = 0;
 	pid_t r, m, w;
 
-	make_pipe(a);
-	make_pipe(b);
-	r = spawn("r", b[0], -1);
+	make_channel(&in, first_is_socket);
+	make_channel(&out, second_is_socket);
+	r = spawn("r", out.fd[0], -1);
 	if (r == 0)
-		reader("r", b[0]);
-	m = spawn("m", a[0], b[1]);
+		reader("r", out.fd[0]);
+	m = spawn("m", in.fd[0], out.fd[1]);
 	if (m == 0)
-		mover("m", MOVE_SPLICE, a[0], b[1]);
-	w = spawn("w", a[1], -1);
+		mover("m", how, in.fd[0], out.fd[1]);
+	w = spawn("w", in.fd[1], -1);
 	if (w == 0)
-		writer("w", a[1]);
+		writer("w", in.fd[1]);
 	keep_only(-1, -1);
 	failed |= wait_for(w);
 	failed |= wait_for(m);
@@ -287,8 +307,8 @@ static int run_splice_pipe(void)
 	if (failed)
 		return 98;
 	set_name(NULL);
-	print_truth("pipe", "w", "m", count);
-	print_truth("pipe", "m", "r", results->calls);
+	print_truth(in.mechanism, "w", "m", count);
+	print_truth(out.mechanism, "m", "r", results->calls);
 	return 0;
 }
 
@@ -459,64 +479,6 @@ static int run_tee(void)
 	return 0;
 }
 
-/* W -> pipe -> M (splice or sendfile) -> socketpair -> R */
-static int run_to_socket(enum mover how)
-{
-	int p[2], s[2], failed = 0;
-	pid_t r, m, w;
-
-	make_pipe(p);
-	make_socketpair(s);
-	r = spawn("r", s[1], -1);
-	if (r == 0)
-		reader("r", s[1]);
-	m = spawn("m", p[0], s[0]);
-	if (m == 0)
-		mover("m", how, p[0], s[0]);
-	w = spawn("w", p[1], -1);
-	if (w == 0)
-		writer("w", p[1]);
-	keep_only(-1, -1);
-	failed |= wait_for(w);
-	failed |= wait_for(m);
-	failed |= wait_for(r);
-	if (failed)
-		return 98;
-	set_name(NULL);
-	print_truth("pipe", "w", "m", count);
-	print_truth("unix-stream", "m", "r", results->calls);
-	return 0;
-}
-
-/* W -> socketpair -> M (splice) -> pipe -> R */
-static int run_from_socket(void)
-{
-	int p[2], s[2], failed = 0;
-	pid_t r, m, w;
-
-	make_pipe(p);
-	make_socketpair(s);
-	r = spawn("r", p[0], -1);
-	if (r == 0)
-		reader("r", p[0]);
-	m = spawn("m", s[1], p[1]);
-	if (m == 0)
-		mover("m", MOVE_SPLICE, s[1], p[1]);
-	w = spawn("w", s[0], -1);
-	if (w == 0)
-		writer("w", s[0]);
-	keep_only(-1, -1);
-	failed |= wait_for(w);
-	failed |= wait_for(m);
-	failed |= wait_for(r);
-	if (failed)
-		return 98;
-	set_name(NULL);
-	print_truth("unix-stream", "w", "m", count);
-	print_truth("pipe", "m", "r", results->calls);
-	return 0;
-}
-
 /*
  * Does sendfile() take a pipe as its input?  Asked of an empty pipe without
  * writers, so nothing moves: 0 (end of file) if it does, EINVAL if not.
@@ -546,7 +508,7 @@ static int run_sendfile_pipe(void)
 		fprintf(stderr, "unsupported\n");
 		return 3;
 	}
-	return run_to_socket(MOVE_SENDFILE);
+	return run_chain(MOVE_SENDFILE, 0, 1);
 }
 
 static const char *errno_name(int e)
@@ -647,15 +609,15 @@ int main(int argc, char **argv)
 	if (results == MAP_FAILED)
 		die("mmap");
 	if (strcmp(c, "splice-pipe") == 0)
-		return run_splice_pipe();
+		return run_chain(MOVE_SPLICE, 0, 0);
 	if (strcmp(c, "vmsplice") == 0)
 		return run_vmsplice();
 	if (strcmp(c, "tee") == 0)
 		return run_tee();
 	if (strcmp(c, "splice-socket") == 0)
-		return run_to_socket(MOVE_SPLICE);
+		return run_chain(MOVE_SPLICE, 0, 1);
 	if (strcmp(c, "splice-from-socket") == 0)
-		return run_from_socket();
+		return run_chain(MOVE_SPLICE, 1, 0);
 	if (strcmp(c, "sendfile-pipe") == 0)
 		return run_sendfile_pipe();
 	usage();
