@@ -53,6 +53,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#define WORKLOAD_NAME "pty_workload"
+#include "workload_kit.h"
+
 #define MAX_SIZE 512
 #define TIMEOUT_S 60		/* no process of a case lives longer */
 #define QUIET_MS 1000		/* cooked: a reader stops after this long without data */
@@ -61,7 +64,6 @@
 #define ECHOED "hello\r\n"
 #define ECHOED_LEN 7
 
-static const char *prefix;
 
 /* Written by the children, read by the parent after waitpid(). */
 static struct results {
@@ -69,41 +71,6 @@ static struct results {
 	long master_bytes;	/* cooked: what PREFIX-mr got */
 } *results;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "pty_workload: %s: %s\n", what, strerror(errno));
-	exit(99);
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("pty_workload: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(98);
-}
-
-static void set_name(const char *role)
-{
-	char name[16];
-
-	if (role)
-		snprintf(name, sizeof(name), "%s-%s", prefix, role);
-	else
-		snprintf(name, sizeof(name), "pty_workload");
-	if (prctl(PR_SET_NAME, name) < 0)
-		die("prctl");
-}
-
-static unsigned char pattern(long k)
-{
-	return (unsigned char)(k * 7 + k / 256);
-}
 
 static pid_t spawn(void)
 {
@@ -114,22 +81,6 @@ static pid_t spawn(void)
 	if (pid == 0)
 		alarm(TIMEOUT_S);	/* alarms are not inherited */
 	return pid;
-}
-
-static int wait_for(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status))
-		fprintf(stderr, "pty_workload: child %d exited with %d\n", (int)pid, WEXITSTATUS(status));
-	else
-		fprintf(stderr, "pty_workload: child %d killed by signal %d\n", (int)pid, WTERMSIG(status));
-	return 1;
 }
 
 /* WRITES x SIZE bytes of the pattern, one write() call each, never short. */

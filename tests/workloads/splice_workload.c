@@ -65,11 +65,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define WORKLOAD_NAME "splice_workload"
+#include "workload_kit.h"
+
 #define MAX_SIZE 4096
 #define TIMEOUT_S 60		/* no process of a case lives longer */
 #define MAX_FDS 16
 
-static const char *prefix;
 static int count, size;
 static long total;
 
@@ -80,40 +82,6 @@ static struct results {
 
 static int fds[MAX_FDS], nfds;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "splice_workload: %s: %s\n", what, strerror(errno));
-	exit(99);
-}
-
-static void __attribute__((format(printf, 1, 2), noreturn)) fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("splice_workload: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(98);
-}
-
-static void set_name(const char *role)
-{
-	char name[16];
-
-	if (role)
-		snprintf(name, sizeof(name), "%s-%s", prefix, role);
-	else
-		snprintf(name, sizeof(name), "splice_workload");
-	if (prctl(PR_SET_NAME, name) < 0)
-		die("prctl");
-}
-
-static unsigned char pattern(long k)
-{
-	return (unsigned char)(k * 7 + k / 256);
-}
 
 static void fill(unsigned char *buf, long from, long n)
 {
@@ -176,22 +144,6 @@ static pid_t spawn(const char *role, int a, int b)
 		keep_only(a, b);
 	}
 	return pid;
-}
-
-static int wait_for(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status))
-		fprintf(stderr, "splice_workload: child %d exited with %d\n", (int)pid, WEXITSTATUS(status));
-	else
-		fprintf(stderr, "splice_workload: child %d killed by signal %d\n", (int)pid, WTERMSIG(status));
-	return 1;
 }
 
 /* COUNT write() calls of SIZE bytes each, never short. */
