@@ -15,6 +15,7 @@
 #include "log.h"
 
 #define POLL_TIMEOUT_MS 100
+#define DEFERRED_FLUSH_NS 1000000000LL
 #define ALL_MECHANISMS ((1u << IPC_MECHANISM_COUNT) - 1)
 
 struct event_stream {
@@ -102,6 +103,7 @@ static void check_lost(struct event_stream *s)
 static void *stream_thread(void *arg)
 {
 	struct event_stream *s = arg;
+	int64_t last_flush = 0, now;
 
 	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
 		int err = ring_buffer__poll(s->ring, POLL_TIMEOUT_MS);
@@ -111,6 +113,16 @@ static void *stream_thread(void *arg)
 			break;
 		}
 		check_lost(s);
+		/*
+		 * Map-lock variant (5.10): operations deferred on a busy CPU
+		 * become events only when applied; apply them every second
+		 * while someone listens, not just before a scrape.
+		 */
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (s->probe->pipe_map_lock && event_stream_subscribers(s) && now - last_flush >= DEFERRED_FLUSH_NS) {
+			probe_flush_deferred(s->probe);
+			last_flush = now;
+		}
 	}
 	return NULL;
 }
