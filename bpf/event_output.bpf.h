@@ -69,9 +69,13 @@ struct event_scratch {
 	struct ipc_exe_path fifo_path;	/* room for the FIFO path walk */
 };
 
+/* Slot 0 for the syscall program, 1 for the signal program, which can interrupt it. */
+#define EVENT_SCRATCH_SYSCALL 0
+#define EVENT_SCRATCH_SIGNAL 1
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct event_scratch);
 } event_scratch SEC(".maps");
@@ -313,9 +317,14 @@ static __always_inline void event_settled(__u8 mechanism, const struct ipc_endpo
 static __noinline void event_note_transfer(struct file *file, __u8 mechanism, int is_read, __u32 content_kind,
 					   __u64 content_ptr)
 {
-	struct event_scratch *ev = event_scratch_if_listening();
+	struct ipc_event_config *cfg = event_config_on();
+	struct event_scratch *ev = event_scratch_get();
 
 	if (!ev)
+		return;
+	/* a note left from a syscall before the consumers came must not be taken for this one */
+	ev->noted = 0;
+	if (!cfg || mechanism >= 32 || !(cfg->mechanisms & (1u << mechanism)))
 		return;
 	/* content_kind: CONTENT_* | iovec count << 8 (a BPF call takes five arguments) */
 	ev->content_kind = content_kind & 0xff;

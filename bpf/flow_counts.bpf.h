@@ -55,7 +55,13 @@ static __always_inline void health_add(__u32 counter, __u64 n)
 		__sync_fetch_and_add(value, n);
 }
 
-/* Room for the key being counted: off the stack (see flow_count). */
+/*
+ * Room for the key being counted: off the stack (see flow_count).  Two
+ * slots per CPU: the signal program can interrupt the syscall program
+ * (a timer's signal from an interrupt) and must not write over its key.
+ */
+#define FLOW_SCRATCH_SYSCALL 0
+#define FLOW_SCRATCH_SIGNAL 1
 struct flow_scratch {
 	struct ipc_flow_key key;
 	struct ipc_flow_counts zero;
@@ -63,7 +69,7 @@ struct flow_scratch {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct flow_scratch);
 } flow_scratch SEC(".maps");
@@ -80,10 +86,11 @@ static __noinline void flow_count(__u32 kind, const struct ipc_endpoint *src, co
 	struct ipc_flow_counts *counts = NULL;
 	struct flow_scratch *scratch;
 	struct ipc_flow_key *key;
-	__u32 zero = 0, slot;
+	/* only the signal program counts signals */
+	__u32 zero = 0, slot, room = (kind & 0xff) == IPC_SIGNAL ? FLOW_SCRATCH_SIGNAL : FLOW_SCRATCH_SYSCALL;
 	void *table;
 
-	scratch = bpf_map_lookup_elem(&flow_scratch, &zero);
+	scratch = bpf_map_lookup_elem(&flow_scratch, &room);
 	if (!scratch)
 		return;
 	key = &scratch->key;

@@ -162,7 +162,7 @@ struct ipc_address {
 enum ipc_event_meta_kind {
 	IPC_META_NONE = 0,
 	IPC_META_PIPE,		/* pipe and fifo: inode, FIFO path */
-	IPC_META_UNIX,		/* unix-*: inode of the reading end's socket, bound path */
+	IPC_META_UNIX,		/* unix-*: inode of the socket of the call that settled it, bound path */
 	IPC_META_INET,		/* loopback-tcp/udp: addresses and ports, source first */
 	IPC_META_TTY,		/* pty: the slave's name, "pts/3" */
 	IPC_META_SIGNAL,	/* signal: number, si_code, delivery result */

@@ -469,7 +469,6 @@ static __always_inline void fifo_opened(struct file *file, int lock_kind)
 		stale = pipe_queue_credit(q);
 		UNROLL
 		for (i = 0; i < PIPE_POOL_SLOTS; i++) {
-			stale += q->pool[i].bytes;
 			q->pool[i].bytes = 0;
 			q->pool[i].messages = 0;
 		}

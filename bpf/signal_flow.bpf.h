@@ -39,7 +39,7 @@ static __always_inline void event_signal(int sig, struct kernel_siginfo *info, c
 
 	if (!cfg || !(cfg->mechanisms & (1u << IPC_SIGNAL)) || !event_pid_wanted(cfg, src->tgid, dst->tgid))
 		return;
-	ev = event_scratch_get();
+	ev = bpf_map_lookup_elem(&event_scratch, &(__u32){ EVENT_SCRATCH_SIGNAL });
 	if (!ev)
 		return;
 	e = &ev->event;

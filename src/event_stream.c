@@ -159,11 +159,13 @@ static void configure_kernel(struct event_stream *s)
 		key = next;
 		bpf_map_delete_elem(pids_fd, &key);
 	}
+	/* more pids than the kernel's set holds: let it record every pid, user space filters */
 	if (!cfg.any_pid)
 		for (struct event_subscriber *sub = s->subscribers; sub; sub = sub->next)
 			for (int side = 0; side < EVENT_SIDES; side++)
 				for (unsigned int i = 0; i < sub->filter.npids[side]; i++)
-					bpf_map_update_elem(pids_fd, &sub->filter.pids[side][i], &one, BPF_ANY);
+					if (bpf_map_update_elem(pids_fd, &sub->filter.pids[side][i], &one, BPF_ANY))
+						cfg.any_pid = 1;
 	bpf_map_update_elem(bpf_map__fd(skel->maps.event_config), &zero, &cfg, BPF_ANY);
 }
 

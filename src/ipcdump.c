@@ -35,6 +35,7 @@ struct dump {
 	struct strbuf line;
 	uint64_t events;
 	uint32_t self_tgid;
+	char own_tty[32];	/* stdout's pty as events name it ("pts/3"), or "" */
 	pthread_t main_thread;
 	pthread_t writer;	/* the stream's thread, once it has written */
 	bool writing;		/* atomic: the writer is inside write(2) */
@@ -237,8 +238,15 @@ static void deliver(void *ctx, const struct ipc_event *e, const unsigned char *c
 	struct dump *d = ctx;
 	const struct event_filter *f = &d->sub.filter;
 
-	/* Our own writes to stdout are events too: printing them would feed itself. */
+	/*
+	 * Our own writes to stdout are events too: printing them would feed
+	 * itself.  On a terminal, what the terminal reads back of them comes
+	 * from our pty (as [tty] bytes while it echoes): not those either.
+	 */
 	if (e->src.tgid == d->self_tgid || __atomic_load_n(&d->done, __ATOMIC_ACQUIRE))
+		return;
+	if (e->mechanism == IPC_PTY && d->own_tty[0] &&
+	    strncmp(e->meta.tty.name, d->own_tty, sizeof(e->meta.tty.name)) == 0)
 		return;
 	strbuf_reset(&d->line);
 	event_format(&d->line, f->format, e, content, f->contents, wall_ns);
@@ -328,6 +336,12 @@ int main(int argc, char **argv)
 	log_init("ipcdump", verbose);
 	opts.verbose = verbose;
 	d.self_tgid = (uint32_t)getpid();
+	{
+		const char *tty = ttyname(STDOUT_FILENO);
+
+		if (tty && strncmp(tty, "/dev/", 5) == 0)
+			snprintf(d.own_tty, sizeof(d.own_tty), "%s", tty + 5);
+	}
 	d.main_thread = pthread_self();
 	d.sub.deliver = deliver;
 	d.sub.lost = lost;

@@ -21,7 +21,7 @@ SPLICE_WORKLOAD=$TOP_BUILDDIR/tests/workloads/splice_workload
 # matrix) everything runs many times slower.
 SLOW=1
 grep -qi qemu /proc/cpuinfo 2>/dev/null && SLOW=3
-DEADLINE=$((SECONDS + 85 * SLOW))
+DEADLINE=$((SECONDS + 68 * SLOW))
 budget() { # SECONDS -> that, scaled, but never past the deadline (at least 1)
 	local want=$(($1 * SLOW)) left=$((DEADLINE - SECONDS))
 	[ "$left" -lt 1 ] && left=1
@@ -36,6 +36,7 @@ wait_until() { # SECONDS COMMAND...: polls COMMAND until it succeeds; its status
 		sleep 0.05
 	done
 }
+pause() { [ "$SECONDS" -lt "$DEADLINE" ] && sleep "$1"; return 0; }	# skipped past the deadline
 
 # ---- Python helpers: NDJSON parsing, base64, /proc lookups.
 cat >"$TEST_TMP/ev.py" <<'EOF'
@@ -44,7 +45,7 @@ import base64, collections, datetime, json, os, re, sys
 def load(path):
     """The stream's lines: events, lost records, empty lines, lines that are not JSON."""
     global E, LOST, BLANK, BAD, TEXT
-    TEXT = open(path, 'rb').read().decode('utf-8', 'replace') if path != '-' else ''
+    TEXT = open(path, 'rb').read().decode('utf-8', 'replace') if os.path.exists(path) else ''
     lines = TEXT.split('\n')
     if lines and lines[-1] == '':
         lines.pop()
@@ -75,6 +76,8 @@ def es_(es):
 
 def distinct(k, es=None):
     """The values of key K (dotted) over the events, sorted, comma-separated; '-' for absent."""
+    if not es_(es):
+        return '<no events>'	# never what a test wants
     return ','.join(sorted({fmt(get(e, k)) for e in es_(es)}))
 
 def total(k, es=None):
@@ -147,6 +150,8 @@ def contents_bad(es, data, shown, unavailable_ok=False):
 
 def times_bad(t0, t1, es=None):
     """Events whose time is not RFC 3339 UTC with nanoseconds within [t0 - 1, t1 + 1] (epoch seconds)."""
+    if not es_(es):
+        return 'no events'
     bad = 0
     for e in es_(es):
         m = re.fullmatch(r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{9})Z', e.get('time', ''))
@@ -202,7 +207,10 @@ def hexdump(data):
     return out
 
 load(sys.argv[1])
-v = eval(sys.argv[2])
+try:
+    v = eval(sys.argv[2])
+except Exception as err:	# a value that cannot equal what a test wants
+    v = 'error: %s: %s' % (type(err).__name__, err)
 if isinstance(v, bool):
     v = int(v)
 if isinstance(v, tuple):
@@ -231,7 +239,7 @@ stream_start() { # NAME QUERY
 		echo "# stream $name: no response headers"
 		return 1
 	fi
-	sleep 0.5
+	pause 0.5
 }
 
 stream_stop() { # NAME
@@ -262,7 +270,7 @@ holds() { [ "$(ev "$1" "$2")" = 1 ]; }
 stream_finish() { # NAME EXPRESSION
 	wait_until 10 holds "$TEST_TMP/$1.out" "$2" ||
 		echo "# stream $1: gave up waiting for: $2"
-	sleep 0.5
+	pause 0.5
 	stream_stop "$1"
 }
 
@@ -412,7 +420,7 @@ tap_eq "$(ev "$f" 'distinct("dst.pid"), distinct("dst.comm")')" "('$R', '$P-r0')
 tap_eq "$(ev "$f" 'distinct("bytes"), distinct("messages")')" "('100', '1')" "pipe: 100 bytes, 1 message each"
 tap_eq "$(ev "$f" 'distinct("inode")')" "$INODE" "pipe: the pipe's inode"
 if [ "$MAPLOCK" = 1 ]; then
-	tap_eq "$(ev "$f" 'len([e for e in E if e.get("content", enc(tagged(64))) != enc(tagged(64))])')" 0 \
+	tap_eq "$(ev "$f" 'len(E) - len([e for e in E if e.get("content", enc(tagged(64))) == enc(tagged(64))])')" 0 \
 		"pipe: contents, where shown, are the first 64 bytes written (a, then A)"
 else
 	tap_eq "$(ev "$f" 'distinct("content") == enc(tagged(64))')" 1 "pipe: contents are the first 64 bytes written (a, then A)"
@@ -692,7 +700,10 @@ now=$(date +%s)
 first=$(head -c 8 "$TEST_TMP/text.out")
 tap_ok "$(python3 -c "
 import sys, time
-h, m, s = map(int, '$first'.split(':'))
+try:
+    h, m, s = map(int, '$first'.split(':'))
+except ValueError:
+    sys.exit(print(1))
 lt = time.localtime($now)
 d = (lt.tm_hour * 3600 + lt.tm_min * 60 + lt.tm_sec - (h * 3600 + m * 60 + s)) % 86400
 sys.stdout.write('0' if d <= 30 * $SLOW else '1')")" "text format: the time is the local time of day ($first)"
@@ -789,7 +800,7 @@ s1=$?
 wait "$wq"
 tap_ok $(($? | s1)) "stalled client: workloads ran (5000 x 1024 bytes for it, 1000 x 100 for the reader)"
 flush
-sleep 0.5
+pause 0.5
 t=$("$CURL" -s -o /dev/null -w '%{time_total}' --max-time 5 "http://127.0.0.1:$EXPORTER_PORT/metrics")
 slowest=$(python3 -c "print(max($slowest, $t))")
 tap_ok "$(python3 -c "print(0 if $slowest < 1 else 1)")" "stalled client: /metrics answers in under 1 s meanwhile (slowest ${slowest} s)"
@@ -820,7 +831,7 @@ got=$(ev "$f" "len(E)")
 tap_eq "$(ev "$f" "len(LOST), len(BAD)")" "(0, 0)" "stalled client with lost=hide: no lost record"
 tap_eq "$((told + 5000 - got))" "$dropped" \
 	"the dropped counter's increase is what the two were told or not told ($told + (5000 - $got))"
-tap_ok "$([ "$got" -lt 5000 ] && echo 0 || echo 1)" "stalled client with lost=hide: it did lose events ($((5000 - got)))"
+tap_ok "$([ "$got" -gt 0 ] && [ "$got" -lt 5000 ] && echo 0 || echo 1)" "stalled client with lost=hide: it got events, and lost some ($((5000 - got)))"
 tap_eq "$(ev "$TEST_TMP/reader.out" "len(E), len(LOST), distinct('src.comm'), total('bytes'), distinct('content') == enc(tagged(16))")" \
 	"(1000, 0, '$Q-w0', 100000, 1)" "stalled client: the other client got all its 1000 events, nothing lost"
 
