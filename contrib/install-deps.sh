@@ -5,7 +5,7 @@ set -eu
 
 build="autoconf automake make gcc pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 libmicrohttpd-dev"
-tests="curl prometheus python3 util-linux iproute2 qemu-system-x86 busybox-static cpio"
+tests="curl prometheus python3 linux-perf bpftrace util-linux iproute2 qemu-system-x86 busybox-static cpio"
 
 packages=$build
 [ "${1:-}" = --tests ] && packages="$packages $tests"

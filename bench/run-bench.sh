@@ -1,0 +1,313 @@
+#!/bin/bash
+# What ipc_exporter costs the host, measured in one run, as root:
+#   bench/run-bench.sh [--rounds N] [--quick] [--output FILE]
+# Each round starts every tracing setup in turn (the order rotates from round
+# to round, so that drift of the machine falls on all of them alike) and runs
+# every IPC workload under it.  A workload's ratio is its time under a setup
+# over its time with nothing attached in the same round; the table gives the
+# median ratio over the rounds and the spread (25th-75th percentile).
+# Then the cost of a scrape with 10, 1,000 and 100,000 process pairs, and the
+# exporter's resident memory.  The Markdown report goes to FILE (default
+# bench-results.md) and to stdout.  Needs perf (linux-perf); bpftrace is the
+# peer, its column is "n/a" without it.
+set -u
+
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+builddir=${IPC_BUILDDIR:-$top_srcdir}
+exporter=$builddir/src/ipc_exporter
+hook_floor=$builddir/bench/hook_floor
+pingpong=$builddir/bench/ipc_pingpong
+peer_script=$top_srcdir/bench/peer_counts.bt
+
+rounds=
+quick=0
+output=bench-results.md
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) rounds=${2:-}; shift ;;
+	--rounds=*) rounds=${1#*=} ;;
+	--quick) quick=1 ;;
+	--output) output=${2:-}; shift ;;
+	--output=*) output=${1#*=} ;;
+	-h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "run-bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -z "$rounds" ] && rounds=$([ "$quick" = 1 ] && echo 1 || echo 10)
+case $rounds in
+''|*[!0-9]*|0) echo "run-bench: --rounds wants a positive number" >&2; exit 2 ;;
+esac
+[ -n "$output" ] || { echo "run-bench: --output wants a file name" >&2; exit 2; }
+
+die() { echo "run-bench: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root (it loads BPF programs)"
+for f in "$exporter" "$hook_floor" "$pingpong"; do
+	[ -x "$f" ] || die "$f is missing: build first (make)"
+done
+command -v perf >/dev/null || die "perf is missing (apt-get install linux-perf)"
+command -v curl >/dev/null || die "curl is missing"
+have_bpftrace=0
+command -v bpftrace >/dev/null && have_bpftrace=1
+# The per-syscall tracepoints (the alternative floor, bpftrace) need tracefs.
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing ||
+	die "cannot mount tracefs on /sys/kernel/tracing"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ipc_bench.XXXXXX")
+setup_pid=
+client_pid=
+port=$((20000 + RANDOM % 20000))
+cleanup() {
+	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
+	[ -n "$setup_pid" ] && kill "$setup_pid" 2>/dev/null && wait "$setup_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- workloads: name, command (each about a second on 2 vCPUs) ------------
+
+if [ "$quick" = 1 ]; then
+	scale=20
+	pair_counts="10 1000"
+else
+	scale=1
+	pair_counts="10 1000 100000"
+fi
+workload_names=(pipe messaging messaging-pipes unix-pingpong tcp-pingpong signal-storm)
+workload_commands=(
+	"perf bench sched pipe -l $((30000 / scale))"
+	"perf bench sched messaging -l $((100 / scale))"
+	"perf bench sched messaging -p -l $((150 / scale))"
+	"$pingpong unix $((30000 / scale))"
+	"$pingpong tcp $((20000 / scale))"
+	"$pingpong signal $((300000 / scale))"
+)
+workload_labels=(
+	"\`perf bench sched pipe\`"
+	"\`perf bench sched messaging\` (sockets)"
+	"\`perf bench sched messaging -p\` (pipes)"
+	"UNIX stream ping-pong, 64 B"
+	"loopback TCP ping-pong, 64 B"
+	"signal storm (\`kill\` SIGUSR1)"
+)
+
+# ---- tracing setups -------------------------------------------------------
+
+setups=(none floor floor-syscalls exporter exporter+events)
+[ "$have_bpftrace" = 1 ] && setups+=(bpftrace)
+
+wait_for_line() { # FILE PATTERN PID: until PATTERN is in FILE, or PID died
+	local i
+	for i in $(seq 600); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+wait_for_metrics() {
+	local i
+	for i in $(seq 600); do
+		curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && return 0
+		kill -0 "$setup_pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+start_exporter() { # extra flags
+	"$exporter" --web.listen-address="127.0.0.1:$port" "$@" >"$work/exporter.log" 2>&1 &
+	setup_pid=$!
+	wait_for_metrics || die "the exporter did not start: $(tail -3 "$work/exporter.log")"
+}
+
+start_setup() {
+	setup_pid=
+	case $1 in
+	none) ;;
+	floor|floor-syscalls)
+		"$hook_floor" "$([ "$1" = floor ] && echo raw || echo syscalls)" >"$work/floor.log" 2>&1 &
+		setup_pid=$!
+		wait_for_line "$work/floor.log" '^ready' "$setup_pid" || die "hook_floor failed: $(cat "$work/floor.log")"
+		;;
+	exporter) start_exporter ;;
+	exporter+events)
+		start_exporter --debug.events
+		curl -sN "http://127.0.0.1:$port/debug/events" >/dev/null 2>&1 &
+		client_pid=$!
+		# the client counts once the gauge says it is subscribed
+		local i
+		for i in $(seq 200); do
+			curl -s "http://127.0.0.1:$port/metrics" | grep -q '^ipc_exporter_debug_events_clients 1' && break
+			sleep 0.05
+		done
+		;;
+	bpftrace)
+		bpftrace "$peer_script" >"$work/bpftrace.log" 2>&1 &
+		setup_pid=$!
+		wait_for_line "$work/bpftrace.log" '^Attaching' "$setup_pid" || die "bpftrace failed: $(cat "$work/bpftrace.log")"
+		sleep 0.5	# "Attaching" comes just before the probes are
+		;;
+	esac
+}
+
+stop_setup() {
+	[ -n "$client_pid" ] && { kill "$client_pid" 2>/dev/null; wait "$client_pid" 2>/dev/null; client_pid=; }
+	if [ -n "$setup_pid" ]; then
+		kill -INT "$setup_pid" 2>/dev/null
+		wait "$setup_pid" 2>/dev/null
+		setup_pid=
+	fi
+}
+
+# Resident memory of the running exporter, in KiB: "current peak".
+exporter_memory() {
+	awk '/^VmRSS/ { rss = $2 } /^VmHWM/ { hwm = $2 } END { print rss, hwm }' "/proc/$setup_pid/status"
+}
+
+# CPU time of a process in nanoseconds, threads that already ended included
+# (libmicrohttpd serves each connection on a thread of its own).
+process_cpu_ns() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1e9 / hz }' "/proc/$1/stat"
+}
+
+run_workload() { # INDEX: prints the seconds it took
+	local t0 t1
+	t0=$EPOCHREALTIME
+	eval "${workload_commands[$1]}" >/dev/null 2>"$work/workload.err" ||
+		die "${workload_names[$1]} failed: $(tail -3 "$work/workload.err")"
+	t1=$EPOCHREALTIME
+	echo "$t0 $t1" | awk '{ printf "%.6f", $2 - $1 }'
+}
+
+machine="$(nproc) vCPU $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
+echo "run-bench: $rounds round(s) of ${#setups[@]} setups x ${#workload_names[@]} workloads on $machine" >&2
+
+times=$work/times	# round setup workload seconds
+peak_load_kb=0
+declare -A exporter_cpu_ns	# per setup, summed over the rounds
+for r in $(seq "$rounds"); do
+	n=${#setups[@]}
+	for k in $(seq 0 $((n - 1))); do
+		setup=${setups[$(((k + r) % n))]}
+		start_setup "$setup"
+		case $setup in exporter*) cpu0=$(process_cpu_ns "$setup_pid") ;; esac
+		for w in "${!workload_names[@]}"; do
+			echo "$r $setup ${workload_names[$w]} $(run_workload "$w")" >>"$times"
+		done
+		case $setup in exporter*)
+			exporter_cpu_ns[$setup]=$((${exporter_cpu_ns[$setup]:-0} + $(process_cpu_ns "$setup_pid") - cpu0))
+			rss=$(exporter_memory | awk '{ print $1 }')
+			[ "${rss:-0}" -gt "$peak_load_kb" ] && peak_load_kb=$rss
+			;;
+		esac
+		stop_setup
+	done
+	echo "run-bench: round $r of $rounds done" >&2
+done
+
+# ---- scrape cost ----------------------------------------------------------
+
+scrapes=$work/scrapes	# pairs series first_ms median_ms cpu_ms_per_scrape rss_kb hwm_kb
+idle_kb=
+for pairs in $pair_counts; do
+	# room for every pair: nothing folded, nothing in overflow
+	start_exporter --series-limit=262144 --flow-table-size=262144
+	[ -z "$idle_kb" ] && { curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; idle_kb=$(exporter_memory | awk '{ print $1 }'); }
+	"$pingpong" pairs "$pairs" || die "the pairs workload failed"
+	first=$(curl -s -o "$work/page" -w '%{time_total}' "http://127.0.0.1:$port/metrics")
+	series=$(grep -c '^ipc_bytes_total{mechanism="pipe",src_comm="bw' "$work/page")
+	cpu0=$(process_cpu_ns "$setup_pid")
+	: >"$work/latencies"
+	for i in $(seq 20); do
+		curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/metrics" >>"$work/latencies"
+	done
+	cpu1=$(process_cpu_ns "$setup_pid")
+	median=$(sort -n "$work/latencies" | sed -n 10p)
+	echo "$pairs $series $first $median $(((cpu1 - cpu0) / 20)) $(exporter_memory)" >>"$scrapes"
+	stop_setup
+done
+
+# ---- the report -----------------------------------------------------------
+
+# Per workload and setup: median ratio to "none" of the same round, its
+# 25th and 75th percentiles, and the median time of "none".
+summary=$work/summary
+awk '
+	{ t[$1, $2, $3] = $4; rounds[$1] = 1; setups[$2] = 1; loads[$3] = 1 }
+	function sort_values(a, n,    i, j, x) {
+		for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+	}
+	function quantile(a, n, q,    pos, lo) {
+		pos = 1 + (n - 1) * q; lo = int(pos)
+		return lo >= n ? a[n] : a[lo] + (pos - lo) * (a[lo + 1] - a[lo])
+	}
+	END {
+		for (w in loads) for (s in setups) {
+			n = 0
+			for (r in rounds) if ((r, s, w) in t && (r, "none", w) in t) v[++n] = t[r, s, w] / t[r, "none", w]
+			if (s == "none") { n = 0; for (r in rounds) v[++n] = t[r, s, w] }
+			sort_values(v, n)
+			printf "%s %s %.4f %.4f %.4f\n", w, s, quantile(v, n, 0.5), quantile(v, n, 0.25), quantile(v, n, 0.75)
+		}
+	}' "$times" >"$summary"
+
+value() { awk -v w="$1" -v s="$2" -v f="$3" '$1 == w && $2 == s { print $f }' "$summary"; }
+cell() { # WORKLOAD SETUP: "1.03 (1.01–1.05)"
+	local m
+	m=$(value "$1" "$2" 3)
+	[ -n "$m" ] || { echo "n/a"; return; }
+	printf '%.2f× (%.2f–%.2f)' "$m" "$(value "$1" "$2" 4)" "$(value "$1" "$2" 5)"
+}
+# The targets: the exporter within 5 points of the floor on the same hooks,
+# below the peer, and at most 1.05x on perf bench sched pipe.
+verdict() { # WORKLOAD
+	local exp floor peer why=
+	exp=$(value "$1" exporter 3)
+	floor=$(value "$1" floor 3)
+	peer=$(value "$1" bpftrace 3)
+	awk -v e="$exp" -v f="$floor" 'BEGIN { exit !(e > f + 0.05) }' && why="$why, > floor + 0.05"
+	[ -n "$peer" ] && awk -v e="$exp" -v p="$peer" 'BEGIN { exit !(e >= p) }' && why="$why, not below bpftrace"
+	[ "$1" = pipe ] && awk -v e="$exp" 'BEGIN { exit !(e > 1.05) }' && why="$why, > 1.05×"
+	if [ -z "$why" ]; then echo "met"; else echo "**missed**${why#,}"; fi
+}
+
+{
+	echo "## ipc_exporter benchmark"
+	echo
+	echo "$machine; $(date -u +%Y-%m-%d); $rounds alternating round(s)."
+	echo "Each cell: the workload's time with that setup over its time with nothing attached,"
+	echo "median over the rounds (25th–75th percentile)."
+	echo
+	echo "| workload | time, nothing attached | empty programs, exporter's hooks | empty programs, per-syscall tracepoints | exporter | exporter + one /debug/events client | bpftrace peer | targets |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for w in "${!workload_names[@]}"; do
+		name=${workload_names[$w]}
+		printf '| %s | %.3f s | %s | %s | %s | %s | %s | %s |\n' "${workload_labels[$w]}" "$(value "$name" none 3)" \
+			"$(cell "$name" floor)" "$(cell "$name" floor-syscalls)" "$(cell "$name" exporter)" \
+			"$(cell "$name" exporter+events)" "$(cell "$name" bpftrace)" "$(verdict "$name")"
+	done
+	echo
+	echo "Targets: exporter ≤ empty programs on its hooks + 0.05, below bpftrace, and ≤ 1.05× on \`perf bench sched pipe\`."
+	echo "The exporter's own CPU time while all the workloads of a round ran: $((${exporter_cpu_ns[exporter]:-0} / 1000000 / rounds)) ms," \
+		"$((${exporter_cpu_ns[exporter+events]:-0} / 1000000 / rounds)) ms with the events client (which formats and sends every event)."
+	echo
+	echo "### Scrape cost"
+	echo
+	echo "| process pairs | series of the pairs | first scrape | scrape (median of 20) | exporter CPU per scrape | resident | peak resident | target (< 250 ms, < 64 MiB) |"
+	echo "|---|---|---|---|---|---|---|---|"
+	while read -r pairs series first median cpu rss hwm; do
+		ok=met
+		awk -v m="$median" -v f="$first" -v h="$hwm" 'BEGIN { exit !(m >= 0.25 || f >= 0.25 || h >= 65536) }' && ok="**missed**"
+		printf '| %s | %s | %.1f ms | %.1f ms | %.1f ms | %.1f MiB | %.1f MiB | %s |\n' "$pairs" "$series" \
+			"$(awk -v x="$first" 'BEGIN { print x * 1000 }')" "$(awk -v x="$median" 'BEGIN { print x * 1000 }')" \
+			"$(awk -v x="$cpu" 'BEGIN { print x / 1e6 }')" "$(awk -v x="$rss" 'BEGIN { print x / 1024 }')" \
+			"$(awk -v x="$hwm" 'BEGIN { print x / 1024 }')" "$ok"
+	done <"$scrapes"
+	echo
+	printf 'Exporter resident memory: %.1f MiB idle, at most %.1f MiB after the workloads above (peak resident includes loading the BPF programs at start).\n' \
+		"$(awk -v x="$idle_kb" 'BEGIN { print x / 1024 }')" "$(awk -v x="$peak_load_kb" 'BEGIN { print x / 1024 }')"
+} >"$output"
+cat "$output"
