@@ -60,6 +60,13 @@ static size_t utf8_sequence_length(const unsigned char *s)
 void exposition_label_value(struct strbuf *out, const char *value)
 {
 	const unsigned char *s = (const unsigned char *)value;
+	size_t plain = 0;
+
+	/* Most names are printable ASCII with nothing to escape: one copy. */
+	while (s[plain] >= 0x20 && s[plain] < 0x80 && s[plain] != '\\' && s[plain] != '"')
+		plain++;
+	strbuf_append(out, value, plain);
+	s += plain;
 
 	while (*s) {
 		size_t n = utf8_sequence_length(s);
@@ -91,18 +98,31 @@ static void append_series(struct strbuf *out, const char *name, const struct met
 		return;
 	strbuf_append(out, "{", 1);
 	for (i = 0; i < nlabels; i++) {
-		strbuf_printf(out, "%s%s=\"", i ? "," : "", labels[i].name);
+		if (i)
+			strbuf_append(out, ",", 1);
+		strbuf_puts(out, labels[i].name);
+		strbuf_append(out, "=\"", 2);
 		exposition_label_value(out, labels[i].value);
 		strbuf_append(out, "\"", 1);
 	}
 	strbuf_append(out, "}", 1);
 }
 
+/* A page of 100,000 series is mostly this: no printf on the way. */
 void exposition_sample_u64(struct strbuf *out, const char *name, const struct metric_label *labels,
 			   unsigned int nlabels, uint64_t value)
 {
+	char text[24];
+	size_t at = sizeof(text);
+
 	append_series(out, name, labels, nlabels);
-	strbuf_printf(out, " %llu\n", (unsigned long long)value);
+	text[--at] = '\n';
+	do {
+		text[--at] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	text[--at] = ' ';
+	strbuf_append(out, text + at, sizeof(text) - at);
 }
 
 /* The shortest decimal form that reads back as the same double. */

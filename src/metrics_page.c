@@ -60,11 +60,10 @@ static void render_flow_sample(struct strbuf *out, const char *family, const str
 	exposition_sample_u64(out, family, labels, n, value);
 }
 
-static int render_messages(struct strbuf *out, const struct series **sorted, size_t n,
+static int render_messages(struct strbuf *out, const struct series *sorted, size_t n,
 			   const struct flow_collector *c)
 {
 	struct series_table signals_per_pair = { 0 };
-	const struct series **pairs;
 
 	exposition_family(out, "ipc_messages_total", "counter",
 			  "IPC operations from a source to a destination process: one per write-side call "
@@ -72,40 +71,38 @@ static int render_messages(struct strbuf *out, const struct series **sorted, siz
 	for (size_t i = 0; i < n; i++) {
 		struct series_key pair;
 
-		if (sorted[i]->key.mechanism != IPC_SIGNAL) {
-			render_flow_sample(out, "ipc_messages_total", &sorted[i]->key, c->labels, sorted[i]->messages);
+		if (sorted[i].key.mechanism != IPC_SIGNAL) {
+			render_flow_sample(out, "ipc_messages_total", &sorted[i].key, c->labels, sorted[i].messages);
 			continue;
 		}
 		/* Signal series are per signal number; this family is per pair. */
-		pair = sorted[i]->key;
+		pair = sorted[i].key;
 		pair.signal = 0;
-		if (series_table_add(&signals_per_pair, &pair, sorted[i]->messages, 0) < 0)
+		if (series_table_add(&signals_per_pair, &pair, sorted[i].messages, 0) < 0) {
+			series_table_free(&signals_per_pair);
 			return -ENOMEM;
+		}
 	}
-	pairs = series_table_sorted(&signals_per_pair);
-	if (!pairs) {
-		series_table_free(&signals_per_pair);
-		return -ENOMEM;
-	}
+	series_table_sort(&signals_per_pair);
 	for (size_t i = 0; i < signals_per_pair.count; i++)
-		render_flow_sample(out, "ipc_messages_total", &pairs[i]->key, c->labels, pairs[i]->messages);
-	free(pairs);
+		render_flow_sample(out, "ipc_messages_total", &signals_per_pair.entries[i].key, c->labels,
+				   signals_per_pair.entries[i].messages);
 	series_table_free(&signals_per_pair);
 	return 0;
 }
 
-static void render_bytes(struct strbuf *out, const struct series **sorted, size_t n,
+static void render_bytes(struct strbuf *out, const struct series *sorted, size_t n,
 			 const struct flow_collector *c)
 {
 	exposition_family(out, "ipc_bytes_total", "counter",
 			  "Payload bytes moved from a source to a destination process, counted when the "
 			  "destination received them.");
 	for (size_t i = 0; i < n; i++)
-		if (sorted[i]->key.mechanism != IPC_SIGNAL)
-			render_flow_sample(out, "ipc_bytes_total", &sorted[i]->key, c->labels, sorted[i]->bytes);
+		if (sorted[i].key.mechanism != IPC_SIGNAL)
+			render_flow_sample(out, "ipc_bytes_total", &sorted[i].key, c->labels, sorted[i].bytes);
 }
 
-static void render_signals(struct strbuf *out, const struct series **sorted, size_t n,
+static void render_signals(struct strbuf *out, const struct series *sorted, size_t n,
 			   const struct flow_collector *c)
 {
 	struct metric_label labels[MAX_LABELS];
@@ -116,12 +113,12 @@ static void render_signals(struct strbuf *out, const struct series **sorted, siz
 			  "Signals generated, by signal, from the sending process ([kernel] when the "
 			  "kernel sent it) to the target process.");
 	for (size_t i = 0; i < n; i++) {
-		if (sorted[i]->key.mechanism != IPC_SIGNAL)
+		if (sorted[i].key.mechanism != IPC_SIGNAL)
 			continue;
-		signal_name(sorted[i]->key.signal, name, sizeof(name));
-		nlabels = series_labels(labels, &sorted[i]->key, c->labels, pid_text);
+		signal_name(sorted[i].key.signal, name, sizeof(name));
+		nlabels = series_labels(labels, &sorted[i].key, c->labels, pid_text);
 		labels[0] = (struct metric_label){ "signal", name };
-		exposition_sample_u64(out, "ipc_signals_total", labels, nlabels, sorted[i]->messages);
+		exposition_sample_u64(out, "ipc_signals_total", labels, nlabels, sorted[i].messages);
 	}
 }
 
@@ -257,7 +254,6 @@ static void render_debug_events(struct strbuf *out)
 
 int metrics_page_render(struct flow_collector *c, struct strbuf *out)
 {
-	const struct series **sorted;
 	struct timespec start, end;
 	int err;
 
@@ -265,17 +261,12 @@ int metrics_page_render(struct flow_collector *c, struct strbuf *out)
 	pthread_mutex_lock(&c->lock);
 	local_addresses_refresh(c->probe);	/* the next interval sees new addresses */
 	err = flow_collector_drain(c);
-	sorted = series_table_sorted(&c->series);
-	if (!sorted) {
-		pthread_mutex_unlock(&c->lock);
-		return -ENOMEM;
-	}
-	if (render_messages(out, sorted, c->series.count, c) < 0)
+	series_table_sort(&c->series);
+	if (render_messages(out, c->series.entries, c->series.count, c) < 0)
 		out->failed = true;
-	render_bytes(out, sorted, c->series.count, c);
-	render_signals(out, sorted, c->series.count, c);
+	render_bytes(out, c->series.entries, c->series.count, c);
+	render_signals(out, c->series.entries, c->series.count, c);
 	render_exporter(out, c);
-	free(sorted);
 	pthread_mutex_unlock(&c->lock);
 
 	render_debug_events(out);

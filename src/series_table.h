@@ -31,13 +31,20 @@ struct series {
 	struct series_key key;
 	uint64_t messages;
 	uint64_t bytes;
-	uint8_t used;
 };
 
+/*
+ * The series themselves sit densely in `entries` (a series costs its own
+ * size, however sparse the hash); `index` is the open-addressing hash over
+ * them: entry number + 1, 0 for a free slot.  100,000 series take about
+ * 10 MB and 1 MB.
+ */
 struct series_table {
-	struct series *slots;
-	size_t capacity;	/* a power of two */
-	size_t count;
+	struct series *entries;
+	size_t count, allocated;
+	size_t sorted_count;	/* entries[0..sorted_count) are in key order */
+	uint32_t *index;
+	size_t capacity;	/* of index, a power of two */
 };
 
 void series_table_free(struct series_table *t);
@@ -45,7 +52,11 @@ void series_table_free(struct series_table *t);
 int series_table_add(struct series_table *t, const struct series_key *key, uint64_t messages,
 		     uint64_t bytes);
 const struct series *series_table_find(const struct series_table *t, const struct series_key *key);
-/* The used entries, sorted by key, in a new array the caller frees. */
-const struct series **series_table_sorted(const struct series_table *t);
+/*
+ * Puts the entries in key order in place (the page lists them so); only
+ * series added since the last call cost anything.  Pointers from
+ * series_table_find() do not survive it.
+ */
+void series_table_sort(struct series_table *t);
 
 #endif

@@ -21,7 +21,7 @@ int main(void)
 {
 	struct series_table t = { 0 };
 	struct series_key a = key(0, "writer", "reader"), b = key(1, "writer", "reader");
-	const struct series *s, **sorted;
+	const struct series *s, *sorted;
 	char name[16];
 	int all_found = 1;
 
@@ -54,12 +54,32 @@ int main(void)
 	}
 	tap_ok(all_found, "entries keep their totals across growth");
 
-	sorted = series_table_sorted(&t);
-	tap_ok(sorted && sorted[0]->key.mechanism == 0 && sorted[1]->key.mechanism == 1, "sorted by mechanism first");
-	tap_ok(sorted && strcmp(sorted[2]->key.src_comm, "p0") == 0 && strcmp(sorted[3]->key.src_comm, "p1") == 0 &&
-		       strcmp(sorted[4]->key.src_comm, "p10") == 0,
+	series_table_sort(&t);
+	sorted = t.entries;
+	tap_ok(sorted[0].key.mechanism == 0 && sorted[1].key.mechanism == 1, "sorted by mechanism first");
+	tap_ok(strcmp(sorted[2].key.src_comm, "p0") == 0 && strcmp(sorted[3].key.src_comm, "p1") == 0 &&
+		       strcmp(sorted[4].key.src_comm, "p10") == 0,
 	       "then by source name");
-	free(sorted);
+	for (int i = 0; i < 100000; i += 997) {
+		struct series_key k;
+
+		snprintf(name, sizeof(name), "p%d", i);
+		k = key(2, name, "sink");
+		s = series_table_find(&t, &k);
+		if (!s || s->bytes != (uint64_t)i)
+			all_found = 0;
+	}
+	tap_ok(all_found, "entries are found with their totals after sorting");
+	/* Series added after a sort are put in their place by the next one. */
+	{
+		struct series_key k = key(2, "p00", "sink");
+
+		series_table_add(&t, &k, 1, 7);
+		series_table_sort(&t);
+		tap_ok(strcmp(t.entries[2].key.src_comm, "p0") == 0 && strcmp(t.entries[3].key.src_comm, "p00") == 0 &&
+			       t.entries[3].bytes == 7 && series_table_find(&t, &k) == &t.entries[3],
+		       "a series added after sorting takes its place at the next sort");
+	}
 	series_table_free(&t);
 	return tap_done();
 }
