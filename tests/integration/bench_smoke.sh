@@ -45,7 +45,7 @@ done
 # The scrape table: the pairs workload made exactly as many series as pairs.
 for pairs in 10 1000; do
 	row=$(grep -E "^\| $pairs \| " "$report")
-	echo "$row" | grep -Eq "^\| $pairs \| $pairs \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+ MiB \| [0-9.]+ MiB \| (met|\*\*missed\*\*) \|$"
+	echo "$row" | grep -Eq "^\| $pairs \| $pairs \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+ MiB \| [0-9.]+ MiB \| (met|\*\*missed\*\*) \|$"
 	tap_ok $? "scrape row: $pairs pairs, $pairs series"
 	[ -n "$row" ] || tap_diag <"$report"
 done

@@ -16,35 +16,15 @@ SOCKETS=$TOP_BUILDDIR/tests/workloads/socket_workload
 PTY_WORKLOAD=$TOP_BUILDDIR/tests/workloads/pty_workload
 SPLICE_WORKLOAD=$TOP_BUILDDIR/tests/workloads/splice_workload
 
-# Every wait is bounded, and all of them together by a deadline: a broken
-# build fails its tests instead of hanging.  Under qemu's TCG (the kernel
-# matrix) everything runs many times slower.
-SLOW=1
-grep -qi qemu /proc/cpuinfo 2>/dev/null && SLOW=3
-DEADLINE=$((SECONDS + 68 * SLOW))
-budget() { # SECONDS -> that, scaled, but never past the deadline (at least 1)
-	local want=$(($1 * SLOW)) left=$((DEADLINE - SECONDS))
-	[ "$left" -lt 1 ] && left=1
-	echo $((want < left ? want : left))
-}
-wait_until() { # SECONDS COMMAND...: polls COMMAND until it succeeds; its status
-	local end=$((SECONDS + $(budget "$1")))
-	[ "$SECONDS" -ge "$DEADLINE" ] && end=$SECONDS	# past the deadline: one look only
-	shift
-	while ! "$@"; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.05
-	done
-}
-pause() { [ "$SECONDS" -lt "$DEADLINE" ] && sleep "$1"; return 0; }	# skipped past the deadline
+deadline_in 68
 
 # ---- Python helpers: NDJSON parsing, base64, /proc lookups.
 cat >"$TEST_TMP/ev.py" <<'EOF'
-import base64, collections, datetime, json, os, re, sys
+import collections, json, os, re, sys
+from event_query import *
 
 def load(path):
     """The stream's lines: events, lost records, empty lines, lines that are not JSON."""
-    global E, LOST, BLANK, BAD, TEXT
     TEXT = open(path, 'rb').read().decode('utf-8', 'replace') if os.path.exists(path) else ''
     lines = TEXT.split('\n')
     if lines and lines[-1] == '':
@@ -60,58 +40,19 @@ def load(path):
             BAD.append(l)
             continue
         (LOST if 'lost' in o else E).append(o)
-
-def get(e, k):
-    for p in k.split('.'):
-        if not isinstance(e, dict) or p not in e:
-            return None
-        e = e[p]
-    return e
-
-def fmt(v):
-    return '-' if v is None else 'true' if v is True else 'false' if v is False else str(v)
-
-def es_(es):
-    return E if es is None else es
-
-def distinct(k, es=None):
-    """The values of key K (dotted) over the events, sorted, comma-separated; '-' for absent."""
-    if not es_(es):
-        return '<no events>'	# never what a test wants
-    return ','.join(sorted({fmt(get(e, k)) for e in es_(es)}))
-
-def total(k, es=None):
-    return sum(get(e, k) or 0 for e in es_(es))
-
-def keys(es=None):
-    return ','.join(sorted(set().union(*[set(e) for e in es_(es)]))) if es_(es) else ''
-
-def pair(src, dst, es=None):
-    return [e for e in es_(es) if get(e, 'src.comm') == src and get(e, 'dst.comm') == dst]
-
-def by_time(es):
-    return sorted(es, key=lambda e: e['time'])
-
-def enc(b):
-    return base64.b64encode(b).decode()
-
-def dec(s):
-    return base64.b64decode(s)
+    return dict(E=E, LOST=LOST, BLANK=BLANK, BAD=BAD, TEXT=TEXT)
 
 def pattern(k, n):
     """splice_workload's and pty_workload's streams: byte k is k * 7 + k / 256."""
     return bytes((i * 7 + i // 256) & 255 for i in range(k, k + n))
 
-def tagged(n, writer=0):
-    """ipc_workload's writes: 'a' + writer, then 'A' + writer."""
-    return (bytes([97 + writer]) + bytes([65 + writer]) * (n - 1))[:n]
-
 def contents_bad(es, data, shown, unavailable_ok=False):
     """Can the events of one direction be laid end to end over DATA, the
     bytes that moved, so that each one's contents are the bytes at its
     place?  Their times nearly tell the order, not quite: shares settled on
-    two CPUs may be stamped out of order.  So the events are tried in time
-    order at each place, backtracking when one does not fit.  '' if they
+    two CPUs may be stamped out of order.  So the events are tried at each
+    place, those with fitting contents first, then in time order,
+    backtracking when one does not fit.  '' if they
     can, else why not."""
     evs = by_time(es)
     kinds = []
@@ -131,6 +72,9 @@ def contents_bad(es, data, shown, unavailable_ok=False):
     if moved != len(data):
         return 'the events hold %d bytes, %d moved' % (moved, len(data))
     used = [False] * len(kinds)
+    # At each place the events whose contents fit go first: contents of the
+    # pattern name their offset, so events without any rarely need trying.
+    order = sorted(range(len(kinds)), key=lambda i: kinds[i][1] is None)
     steps = [0]
     def place(off):
         if off == len(data):
@@ -139,7 +83,8 @@ def contents_bad(es, data, shown, unavailable_ok=False):
         if steps[0] > 200000:
             raise RuntimeError('too many ways to try')
         tried = set()	# events alike are tried once at a place
-        for i, k in enumerate(kinds):
+        for i in order:
+            k = kinds[i]
             if used[i] or k in tried:
                 continue
             tried.add(k)
@@ -154,21 +99,6 @@ def contents_bad(es, data, shown, unavailable_ok=False):
         return '' if place(0) else 'no order of the events puts each one\'s contents at its place'
     except RuntimeError as err:
         return str(err)
-
-def times_bad(t0, t1, es=None):
-    """Events whose time is not RFC 3339 UTC with nanoseconds within [t0 - 1, t1 + 1] (epoch seconds)."""
-    if not es_(es):
-        return 'no events'
-    bad = 0
-    for e in es_(es):
-        m = re.fullmatch(r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{9})Z', e.get('time', ''))
-        if not m:
-            bad += 1
-            continue
-        t = datetime.datetime.strptime(m.group(1), '%Y-%m-%dT%H:%M:%S').replace(
-            tzinfo=datetime.timezone.utc).timestamp() + int(m.group(2)) / 1e9
-        bad += not (t0 - 1 <= t <= t1 + 1)
-    return bad
 
 def socket_inodes(pid):
     out = []
@@ -203,31 +133,11 @@ def tcp_ports(pid):
                 found.append('%d %d' % (int(f[1].split(':')[1], 16), int(f[2].split(':')[1], 16)))
     return ','.join(found)
 
-def hexdump(data):
-    """hexdump -C's layout, indented and with a 4-digit offset, as the text format shows contents."""
-    out = ''
-    for off in range(0, len(data), 16):
-        chunk = data[off:off + 16]
-        cols = ''.join((' ' if i == 8 else '') + (' %02x' % chunk[i] if i < len(chunk) else '   ')
-                       for i in range(16))
-        out += '  %04x %s  |%s|\n' % (off, cols, ''.join(chr(c) if 32 <= c < 127 else '.' for c in chunk))
-    return out
 
-load(sys.argv[1])
-try:
-    v = eval(sys.argv[2])
-except Exception as err:	# a value that cannot equal what a test wants
-    v = 'error: %s: %s' % (type(err).__name__, err)
-if isinstance(v, bool):
-    v = int(v)
-if isinstance(v, tuple):
-    v = tuple(int(x) if isinstance(x, bool) else x for x in v)
-if isinstance(v, list):
-    v = ' '.join(map(str, v))
-sys.stdout.write(str(v) + ('' if len(sys.argv) > 3 else '\n'))
+run(load, globals(), newline=len(sys.argv) <= 3)
 EOF
 ev() { # FILE|- EXPRESSION: the expression's value over the file's events (E, LOST, BLANK, BAD)
-	python3 "$TEST_TMP/ev.py" "$@"
+	PYTHONPATH="$TOP_SRCDIR/tests/integration" python3 "$TEST_TMP/ev.py" "$@"
 }
 
 # ---- Streams: curl in the background, headers and body in files.
@@ -258,7 +168,6 @@ stream_stop() { # NAME
 }
 
 # The stream's own end (count=): curl's status, or 124 if it did not end in time.
-gone() { ! kill -0 "$1" 2>/dev/null; }
 stream_wait_end() { # NAME SECONDS
 	local pid=${STREAM_PID[$1]} status
 	if ! wait_until "$2" gone "$pid"; then
@@ -849,8 +758,10 @@ tap_eq "$(ev "$f" "len(LOST), len(BAD)")" "(0, 0)" "stalled client with lost=hid
 tap_eq "$((told + 5000 - got))" "$dropped" \
 	"the dropped counter's increase is what the two were told or not told ($told + (5000 - $got))"
 tap_ok "$([ "$got" -gt 0 ] && [ "$got" -lt 5000 ] && echo 0 || echo 1)" "stalled client with lost=hide: it got events, and lost some ($((5000 - got)))"
-tap_eq "$(ev "$TEST_TMP/reader.out" "len(E), len(LOST), distinct('src.comm'), total('bytes'), distinct('content') == enc(tagged(16))")" \
-	"(1000, 0, '$Q-w0', 100000, 1)" "stalled client: the other client got all its 1000 events, nothing lost"
+# (Lost records may come if the host was busy enough to fill the kernel's
+# ring: they are told to every client whose filter the lost could match.)
+tap_eq "$(ev "$TEST_TMP/reader.out" "len(E), distinct('src.comm'), total('bytes'), distinct('content') == enc(tagged(16))")" \
+	"(1000, '$Q-w0', 100000, 1)" "stalled client: the other client got all its 1000 events"
 
 # ---- The keep-alive: the quiet stream got only empty lines, one per ~15 s
 # (the exporter looks once a second, at whole seconds: 14 to 16 s apart).
@@ -858,10 +769,12 @@ e=$(python3 -c "import time; print(time.time() - ${STREAM_T0[quiet]})")
 python3 -c "import sys; sys.exit(0 if $e < 17.5 else 1)" && sleep "$(python3 -c "print(17.5 - $e)")"
 e=$(python3 -c "import time; print(round(time.time() - ${STREAM_T0[quiet]}, 1))")
 stream_stop quiet
-read -r blank other <<<"$(ev "$TEST_TMP/quiet.out" "'%d %d' % (BLANK, len(E) + len(LOST) + len(BAD))")"
+# A lost record may come (signals lost anywhere while the ring was full
+# could have matched its filter, for all the kernel knows); events may not.
+read -r blank other <<<"$(ev "$TEST_TMP/quiet.out" "'%d %d' % (BLANK, len(E) + len(BAD))")"
 lo=$(python3 -c "print(int($e // 16))")
 hi=$(python3 -c "print(int($e // 14))")
-tap_eq "$other" 0 "keep-alive: a quiet stream gets nothing but empty lines"
+tap_eq "$other" 0 "keep-alive: a quiet stream gets no event, only empty lines (and lost records)"
 tap_ok "$([ "${blank:-0}" -ge "$lo" ] && [ "${blank:-0}" -le "$hi" ] && echo 0 || echo 1)" \
 	"keep-alive: one empty line per 15 s of silence ($blank in $e s)"
 

@@ -173,3 +173,28 @@ signal_name() { # NUMBER -> the exporter's name for it
 		;;
 	esac
 }
+
+# ---- bounded waits (the event tests) ---------------------------------------
+# Every wait is bounded, and all of them together by a deadline set with
+# deadline_in: a broken build fails its tests instead of hanging.  Under
+# qemu's TCG (the kernel matrix) everything runs many times slower.
+SLOW=1
+grep -qi qemu /proc/cpuinfo 2>/dev/null && SLOW=3
+DEADLINE=$((SECONDS + 60 * SLOW))
+deadline_in() { DEADLINE=$((SECONDS + $1 * SLOW)); } # SECONDS, scaled
+budget() { # SECONDS -> that, scaled, but never past the deadline (at least 1)
+	local want=$(($1 * SLOW)) left=$((DEADLINE - SECONDS))
+	[ "$left" -lt 1 ] && left=1
+	echo $((want < left ? want : left))
+}
+wait_until() { # SECONDS COMMAND...: polls COMMAND until it succeeds; its status
+	local end=$((SECONDS + $(budget "$1")))
+	[ "$SECONDS" -ge "$DEADLINE" ] && end=$SECONDS	# past the deadline: one look only
+	shift
+	while ! "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+pause() { [ "$SECONDS" -lt "$DEADLINE" ] && sleep "$1"; return 0; }	# skipped past the deadline
+gone() { ! kill -0 "$1" 2>/dev/null; } # PID
