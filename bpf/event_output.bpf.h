@@ -310,28 +310,38 @@ static __always_inline void event_settled(__u8 mechanism, const struct ipc_endpo
 }
 
 /*
- * A syscall that moves bytes begins settling: note its file and memory, if
- * anyone listens.  Not inlined: the addresses it reads stay out of the
- * frames of the settling calls (5.10 adds a call chain's frames up).
+ * A syscall that moves bytes begins settling: note its file and memory.
+ * Called only while some consumer listens (event_config_on()); returns 1
+ * if it noted, and then the caller clears the note (event_note_clear) at
+ * the end of the syscall, so a note never outlives its syscall and the
+ * common case, nobody listening, costs one load.  Not inlined: the
+ * addresses it reads stay out of the frames of the settling calls (5.10
+ * adds a call chain's frames up).
  */
-static __noinline void event_note_transfer(struct file *file, __u8 mechanism, int is_read, __u32 content_kind,
-					   __u64 content_ptr)
+static __noinline int event_note_transfer(struct file *file, __u8 mechanism, int is_read, __u32 content_kind,
+					  __u64 content_ptr)
 {
 	struct ipc_event_config *cfg = event_config_on();
 	struct event_scratch *ev = event_scratch_get();
 
-	if (!ev)
-		return;
-	/* a note left from a syscall before the consumers came must not be taken for this one */
-	ev->noted = 0;
-	if (!cfg || mechanism >= 32 || !(cfg->mechanisms & (1u << mechanism)))
-		return;
+	if (!cfg || !ev || mechanism >= 32 || !(cfg->mechanisms & (1u << mechanism)))
+		return 0;
 	/* content_kind: CONTENT_* | iovec count << 8 (a BPF call takes five arguments) */
 	ev->content_kind = content_kind & 0xff;
 	ev->content_ptr = content_ptr;
 	ev->content_count = content_kind >> 8;
 	event_note_file(ev, file, mechanism, is_read);
 	ev->noted = 1;
+	return 1;
+}
+
+/* The syscall that noted is done: whether anyone still listens or not. */
+static __always_inline void event_note_clear(void)
+{
+	struct event_scratch *ev = event_scratch_get();
+
+	if (ev)
+		ev->noted = 0;
 }
 
 /* An operation settled later than its syscall (map-lock deferral): nothing noted applies. */

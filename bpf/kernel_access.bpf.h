@@ -77,4 +77,93 @@ static __always_inline struct file *current_fd_file(unsigned int fd)
 	return file;
 }
 
+/*
+ * What tells a file's kind lies in the first bytes of its inode (i_mode,
+ * i_sb, i_ino, i_rdev) on the kernels we know: one read fetches them all,
+ * as each read is a helper call.  A field a kernel keeps further on is
+ * read on its own.
+ */
+#define INODE_HEAD_BYTES 128
+struct inode_head {
+	struct inode *inode;
+	struct super_block *sb;
+	__u64 ino;
+	__u32 rdev;
+	__u16 mode;
+};
+
+#define inode_head_field(raw, inode, field, type)                                          \
+	(bpf_core_field_offset(struct inode, field) + sizeof(type) <= INODE_HEAD_BYTES          \
+		 ? *(type *)((raw) + bpf_core_field_offset(struct inode, field))               \
+		 : (type)BPF_CORE_READ(inode, field))
+
+/* The head of a file's inode; `raw` is INODE_HEAD_BYTES of room (off the stack). */
+static __always_inline int inode_head_of_file(struct file *file, __u8 *raw, struct inode_head *h)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	if (!inode || bpf_probe_read_kernel(raw, INODE_HEAD_BYTES, inode))
+		return 0;
+	h->inode = inode;
+	h->mode = inode_head_field(raw, inode, i_mode, umode_t);
+	h->sb = inode_head_field(raw, inode, i_sb, struct super_block *);
+	h->ino = inode_head_field(raw, inode, i_ino, unsigned long);
+	h->rdev = inode_head_field(raw, inode, i_rdev, dev_t);
+	return 1;
+}
+
+/*
+ * Direct (BTF) loads from the current task instead of a helper call per
+ * field: bpf_get_current_task_btf() is 5.11+, so only the bpf_spin_lock
+ * variant of the syscall program (6.1+) uses these.
+ */
+static __always_inline struct file *current_fd_file_btf(struct task_struct *task, unsigned int fd)
+{
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
+	struct file **table;
+	struct file *file = NULL;
+
+	if (!files)
+		return NULL;
+	fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	table = fdt->fd;
+	/* an array indexed by a variable: not a direct load */
+	if (bpf_probe_read_kernel(&file, sizeof(file), &table[fd]))
+		return NULL;
+	return file;
+}
+
+/*
+ * As endpoint_of_current, without bpf_get_current_comm: the name is two
+ * loads, and what that helper does (strscpy_pad: at most 15 bytes, zeros
+ * after the NUL) is done here with masks.
+ */
+static __always_inline void endpoint_of_current_btf(struct ipc_endpoint *ep, struct task_struct *task)
+{
+	const __u64 *name = (const __u64 *)task->comm;
+	__u64 lo = name[0], hi = name[1] & 0x00ffffffffffffffULL, zeros;
+	__u32 *comm = (__u32 *)ep->comm;
+
+	__builtin_memset(ep, 0, sizeof(*ep));
+	ep->tgid = task->tgid;
+	/* the high bit of each zero byte; the lowest one set is the first NUL */
+	zeros = (lo - 0x0101010101010101ULL) & ~lo & 0x8080808080808080ULL;
+	if (zeros) {
+		lo &= ((zeros & -zeros) >> 7) - 1;
+		hi = 0;
+	} else {
+		zeros = (hi - 0x0101010101010101ULL) & ~hi & 0x8080808080808080ULL;
+		hi &= ((zeros & -zeros) >> 7) - 1;
+	}
+	comm[0] = lo;
+	comm[1] = lo >> 32;
+	comm[2] = hi;
+	comm[3] = hi >> 32;
+	if (identities)
+		identity_of_task(ep, task);
+}
+
 #endif

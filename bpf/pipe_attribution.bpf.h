@@ -108,6 +108,8 @@ struct pipe_scratch {
 	__u8 fresh[sizeof(struct pipe_queue)] __attribute__((aligned(8)));
 	struct pipe_settlements out;
 	struct pipe_op op;	/* the operation of this program run (off the stack: 5.10 counts every byte) */
+	__u8 inode_head[INODE_HEAD_BYTES] __attribute__((aligned(8)));	/* see inode_head_of_file */
+	__u64 pipefs_sb;	/* pipefs's superblock, once seen (see pipe_of_inode) */
 	/* map-lock variant: operations waiting for their queue's lock (see pipe_defer) */
 	__u32 deferred_first;
 	__u32 deferred_count;
@@ -137,6 +139,35 @@ static __always_inline struct pipe_queue *pipe_queue_get(const struct pipe_key *
 	fresh->owner = *key;
 	bpf_map_update_elem(&pipe_queues, key, fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&pipe_queues, key);
+}
+
+/*
+ * The pipe behind an inode; 0 if it is not a pipe or FIFO.  pipefs has one
+ * superblock for the kernel's life: once this CPU has seen it (*pipefs_sb),
+ * its magic number need not be read again.
+ */
+static __always_inline int pipe_of_inode(const struct inode_head *h, __u64 *pipefs_sb, struct pipe_key *key,
+					 __u8 *mechanism)
+{
+	/* locals: BPF_CORE_READ would record a relocation for h->inode too */
+	struct inode *inode = h->inode;
+	struct super_block *sb = h->sb;
+
+	if ((h->mode & S_IFMT) != S_IFIFO)
+		return 0;
+	key->pipe = (__u64)BPF_CORE_READ(inode, i_pipe);
+	key->ino = h->ino;
+	if (!key->pipe)
+		return 0;
+	if (sb && (__u64)sb == *pipefs_sb) {
+		*mechanism = IPC_PIPE;
+	} else if (BPF_CORE_READ(sb, s_magic) == PIPEFS_MAGIC) {
+		*pipefs_sb = (__u64)sb;
+		*mechanism = IPC_PIPE;
+	} else {
+		*mechanism = IPC_FIFO;
+	}
+	return 1;
 }
 
 /* Identify the pipe behind a file; 0 if the file is not a pipe or FIFO. */
@@ -211,7 +242,10 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 	__u32 bytes, credit;
 	__u64 now;
 
-	__builtin_memset(&scratch->out, 0, sizeof(scratch->out));
+	/* not a memset of ~800 bytes: matched[] and unmatched are written before they are read */
+	scratch->out.count = 0;
+	scratch->out.unsourced = 0;
+	scratch->out.unmatched.bytes = 0;
 	q = pipe_queue_get(&op->key, scratch->fresh);
 	if (!q) {
 		/* No room to track this pipe: count the write with an unknown reader. */
@@ -318,11 +352,16 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
  * chain's frames up against 512 bytes).
  */
 static __noinline int stream_of_file(struct file *file, int is_read, const struct peer_name *name,
-				     struct pipe_op *op)
+				     struct pipe_scratch *scratch)
 {
-	return pipe_of_file(file, &op->key, &op->mechanism) ||
-	       socket_of_file(file, is_read, name, &op->key, &op->mechanism) ||
-	       pty_key_of_file(file, is_read, &op->key, &op->mechanism, &op->unsourced_ok);
+	struct pipe_op *op = &scratch->op;
+	struct inode_head h;
+
+	if (!inode_head_of_file(file, scratch->inode_head, &h))
+		return 0;
+	return pipe_of_inode(&h, &scratch->pipefs_sb, &op->key, &op->mechanism) ||
+	       socket_of_file(file, h.mode, is_read, name, &op->key, &op->mechanism) ||
+	       pty_key_of_file(file, &h, is_read, &op->key, &op->mechanism, &op->unsourced_ok);
 }
 
 /* A transfer's direction; vmsplice's is that of the pipe end it is given. */
@@ -347,46 +386,12 @@ static __noinline int stream_of_file(struct file *file, int is_read, const struc
 #define TRANSFER_MESSAGES(args) ((args) >> 6 & 0xfff)
 #define TRANSFER_IOVECS(args) ((args) >> 18 & 0xfff)
 
-/*
- * A read or write of `bytes` (> 0) on descriptor `fd` has returned: on a
- * pipe, a FIFO, a stream socket of this host (bpf/socket_flow.bpf.h) or a
- * pty (bpf/pty_flow.bpf.h), all attributed by the same queue.  `args` is
- * TRANSFER_ARGS(); the UDP peer's address is at `name_ptr`, the bytes at
- * `content_ptr`.
- */
-static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
-					    unsigned long content_ptr, int lock_kind)
+/* Apply the operation of this syscall (or, map locks, an older deferred one). */
+static __always_inline void stream_apply(struct pipe_scratch *scratch, struct pipe_op *op, int self,
+					 int lock_kind)
 {
-	struct peer_name name = { name_ptr, TRANSFER_NAME(args) };
-	__u32 how = TRANSFER_HOW(args);
-	struct pipe_op *op, *next;
-	struct pipe_scratch *scratch;
-	struct file *file;
-	__u32 zero = 0;
-	int is_read, self;
+	struct pipe_op *next = op;
 
-	file = current_fd_file(fd);
-	if (!file || !bytes)
-		return;
-	is_read = how == TRANSFER_READ;
-	if (how == TRANSFER_BY_FILE_MODE)
-		is_read = !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE);
-	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
-	if (!scratch)
-		return;
-	op = &scratch->op;
-	next = op;
-	__builtin_memset(op, 0, sizeof(*op));
-	if (!stream_of_file(file, is_read, &name, op))
-		return;
-	endpoint_of_current(&op->actor);
-	/* The exporter's own pipe traffic (its flush before a scrape) is not counted. */
-	self = op->actor.tgid == self_tgid;
-	op->bytes = bytes;
-	op->messages = TRANSFER_MESSAGES(args);
-	event_note_transfer(file, op->mechanism, is_read, TRANSFER_CONTENT(args) | TRANSFER_IOVECS(args) << 8,
-			    content_ptr);
-	op->is_read = is_read;
 	if (lock_kind == PIPE_LOCK_SPIN) {
 		if (!self)
 			pipe_apply_spin(op, scratch);
@@ -414,6 +419,60 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 		scratch->deferred_first++;
 		scratch->deferred_count--;
 	}
+}
+
+/*
+ * A read or write of `bytes` (> 0) on descriptor `fd` has returned: on a
+ * pipe, a FIFO, a stream socket of this host (bpf/socket_flow.bpf.h) or a
+ * pty (bpf/pty_flow.bpf.h), all attributed by the same queue.  `args` is
+ * TRANSFER_ARGS(); the UDP peer's address is at `name_ptr`, the bytes at
+ * `content_ptr`.
+ */
+static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
+					    unsigned long content_ptr, int lock_kind)
+{
+	struct peer_name name = { name_ptr, TRANSFER_NAME(args) };
+	__u32 how = TRANSFER_HOW(args);
+	struct task_struct *task = NULL;
+	struct pipe_scratch *scratch;
+	struct pipe_op *op;
+	struct file *file;
+	__u32 zero = 0;
+	int is_read, self, noted = 0;
+
+	if (lock_kind == PIPE_LOCK_SPIN) {
+		task = bpf_get_current_task_btf();
+		file = current_fd_file_btf(task, fd);
+	} else {
+		file = current_fd_file(fd);
+	}
+	if (!file || !bytes)
+		return;
+	is_read = how == TRANSFER_READ;
+	if (how == TRANSFER_BY_FILE_MODE)
+		is_read = !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE);
+	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
+	if (!scratch)
+		return;
+	op = &scratch->op;
+	__builtin_memset(op, 0, sizeof(*op));
+	if (!stream_of_file(file, is_read, &name, scratch))
+		return;
+	if (lock_kind == PIPE_LOCK_SPIN)
+		endpoint_of_current_btf(&op->actor, task);
+	else
+		endpoint_of_current(&op->actor);
+	/* The exporter's own pipe traffic (its flush before a scrape) is not counted. */
+	self = op->actor.tgid == self_tgid;
+	op->bytes = bytes;
+	op->messages = TRANSFER_MESSAGES(args);
+	if (event_config_on())
+		noted = event_note_transfer(file, op->mechanism, is_read,
+					    TRANSFER_CONTENT(args) | TRANSFER_IOVECS(args) << 8, content_ptr);
+	op->is_read = is_read;
+	stream_apply(scratch, op, self, lock_kind);
+	if (noted)
+		event_note_clear();
 }
 
 /*

@@ -23,17 +23,18 @@
 #define PTY_ECHO 0000010	/* termios c_lflag */
 #define PTY_OPOST 0000001	/* termios c_oflag */
 
-/* The tty behind a /dev/ptmx, /dev/pts/N or /dev/tty descriptor; NULL for other files. */
-static __always_inline struct tty_struct *pty_of_file(struct file *file, int *is_master)
+/*
+ * The tty behind a /dev/ptmx, /dev/pts/N or /dev/tty descriptor; NULL for
+ * other files.  `mode` and `rdev`: its inode's, already read.
+ */
+static __always_inline struct tty_struct *pty_of_file_inode(struct file *file, umode_t mode, dev_t rdev,
+							    int *is_master)
 {
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	struct tty_file_private *priv;
 	unsigned int major, minor;
-	dev_t rdev;
 
-	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFCHR)
+	if ((mode & S_IFMT) != S_IFCHR)
 		return NULL;
-	rdev = BPF_CORE_READ(inode, i_rdev);
 	major = rdev >> 20;
 	minor = rdev & 0xfffff;
 	if (major == TTYAUX_MAJOR ? minor != 0 && minor != 2
@@ -44,6 +45,15 @@ static __always_inline struct tty_struct *pty_of_file(struct file *file, int *is
 	return priv ? BPF_CORE_READ(priv, tty) : NULL;
 }
 
+static __always_inline struct tty_struct *pty_of_file(struct file *file, int *is_master)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	if (!inode)
+		return NULL;
+	return pty_of_file_inode(file, BPF_CORE_READ(inode, i_mode), BPF_CORE_READ(inode, i_rdev), is_master);
+}
+
 /*
  * The queue of the end a pty transfer's bytes are queued on; 0 if not a
  * pty.  *unsourced_ok is set for a read on the master while the slave
@@ -51,11 +61,11 @@ static __always_inline struct tty_struct *pty_of_file(struct file *file, int *is
  * process wrote, which are counted from [tty] rather than left waiting
  * for a write that will never come.
  */
-static __always_inline int pty_key_of_file(struct file *file, int is_read, struct pipe_key *key, __u8 *mechanism,
-					   __u8 *unsourced_ok)
+static __always_inline int pty_key_of_file(struct file *file, const struct inode_head *h, int is_read,
+					   struct pipe_key *key, __u8 *mechanism, __u8 *unsourced_ok)
 {
 	int is_master;
-	struct tty_struct *tty = pty_of_file(file, &is_master), *link;
+	struct tty_struct *tty = pty_of_file_inode(file, h->mode, h->rdev, &is_master), *link;
 
 	if (!tty)
 		return 0;

@@ -34,15 +34,22 @@
 #define IFF_LOOPBACK 0x8
 #define MSG_PEEK 0x2
 
-static __always_inline struct sock *sock_of_file(struct file *file)
+/* `mode`: the i_mode of the file's inode, already read. */
+static __always_inline struct sock *sock_of_file_mode(struct file *file, umode_t mode)
 {
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	struct socket *sock;
 
-	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+	if ((mode & S_IFMT) != S_IFSOCK)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+static __always_inline struct sock *sock_of_file(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	return inode ? sock_of_file_mode(file, BPF_CORE_READ(inode, i_mode)) : NULL;
 }
 
 #define UNIX_QUEUE_TAG 0x554e4958	/* "UNIX": pipe keys carry an inode number here */
@@ -312,10 +319,10 @@ static __always_inline void datagram_being_received(const struct sk_buff *skb)
 }
 
 /* The queue and mechanism of a socket we follow on this host; 0 for others. */
-static __always_inline int socket_of_file(struct file *file, int is_read, const struct peer_name *name,
-					  struct pipe_key *key, __u8 *mechanism)
+static __always_inline int socket_of_file(struct file *file, umode_t mode, int is_read,
+					  const struct peer_name *name, struct pipe_key *key, __u8 *mechanism)
 {
-	struct sock *sk = sock_of_file(file);
+	struct sock *sk = sock_of_file_mode(file, mode);
 	__u16 family, type;
 
 	if (!sk)
