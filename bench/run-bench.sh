@@ -173,19 +173,20 @@ process_cpu_ns() {
 	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1e9 / hz }' "/proc/$1/stat"
 }
 
-run_workload() { # INDEX: prints the seconds it took
-	local t0 t1
-	t0=$EPOCHREALTIME
-	eval "${workload_commands[$1]}" >/dev/null 2>"$work/workload.err" ||
-		die "${workload_names[$1]} failed: $(tail -3 "$work/workload.err")"
-	t1=$EPOCHREALTIME
-	echo "$t0 $t1" | awk '{ printf "%.6f", $2 - $1 }'
+# The seconds a workload took: "WALL CPU", CPU being the user and system
+# time of all its processes (the BPF programs run in its system time).
+run_workload() { # INDEX
+	local TIMEFORMAT='%R %U %S' status
+	{ time eval "${workload_commands[$1]}" >/dev/null 2>"$work/workload.err"; } 2>"$work/time"
+	status=$?
+	[ "$status" -eq 0 ] || die "${workload_names[$1]} failed: $(tail -3 "$work/workload.err")"
+	awk '{ printf "%s %.3f", $1, $2 + $3 }' "$work/time"
 }
 
 machine="$(nproc) vCPU $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
 echo "run-bench: $rounds round(s) of ${#setups[@]} setups x ${#workload_names[@]} workloads on $machine" >&2
 
-times=$work/times	# round setup workload seconds
+times=$work/times	# round setup workload wall-seconds cpu-seconds
 peak_load_kb=0
 declare -A exporter_cpu_ns	# per setup, summed over the rounds
 for r in $(seq "$rounds"); do
@@ -241,11 +242,12 @@ done
 
 # ---- the report -----------------------------------------------------------
 
-# Per workload and setup: median ratio to "none" of the same round, its
-# 25th and 75th percentiles, and the median time of "none".
+# Per metric (wall, cpu), workload and setup: median ratio to "none" of the
+# same round, its 25th and 75th percentiles; for "none", its median time.
 summary=$work/summary
-awk '
-	{ t[$1, $2, $3] = $4; rounds[$1] = 1; setups[$2] = 1; loads[$3] = 1 }
+for metric in wall cpu; do
+awk -v metric=$metric '
+	{ t[$1, $2, $3] = metric == "wall" ? $4 : $5; rounds[$1] = 1; setups[$2] = 1; loads[$3] = 1 }
 	function sort_values(a, n,    i, j, x) {
 		for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
 	}
@@ -259,16 +261,31 @@ awk '
 			for (r in rounds) if ((r, s, w) in t && (r, "none", w) in t) v[++n] = t[r, s, w] / t[r, "none", w]
 			if (s == "none") { n = 0; for (r in rounds) v[++n] = t[r, s, w] }
 			sort_values(v, n)
-			printf "%s %s %.4f %.4f %.4f\n", w, s, quantile(v, n, 0.5), quantile(v, n, 0.25), quantile(v, n, 0.75)
+			printf "%s %s %s %.4f %.4f %.4f\n", metric, w, s, quantile(v, n, 0.5), quantile(v, n, 0.25), quantile(v, n, 0.75)
 		}
-	}' "$times" >"$summary"
+	}' "$times" >>"$summary"
+done
 
-value() { awk -v w="$1" -v s="$2" -v f="$3" '$1 == w && $2 == s { print $f }' "$summary"; }
+metric=wall
+value() { awk -v m="$metric" -v w="$1" -v s="$2" -v f="$(($3 + 1))" '$1 == m && $2 == w && $3 == s { print $f }' "$summary"; }
 cell() { # WORKLOAD SETUP: "1.03 (1.01–1.05)"
 	local m
 	m=$(value "$1" "$2" 3)
 	[ -n "$m" ] || { echo "n/a"; return; }
 	printf '%.2f× (%.2f–%.2f)' "$m" "$(value "$1" "$2" 4)" "$(value "$1" "$2" 5)"
+}
+table() { # the header and a row per workload; the targets column for wall time
+	local name
+	printf '| workload | %s, nothing attached | empty programs, exporter'"'"'s hooks | empty programs, per-syscall tracepoints | exporter | exporter + one /debug/events client | bpftrace peer |%s\n' \
+		"$([ $metric = wall ] && echo time || echo CPU time)" "$([ $metric = wall ] && echo ' targets |')"
+	echo "|---|---|---|---|---|---|---|$([ $metric = wall ] && echo '---|')"
+	for w in "${!workload_names[@]}"; do
+		name=${workload_names[$w]}
+		printf '| %s | %.3f s | %s | %s | %s | %s | %s |%s\n' "${workload_labels[$w]}" "$(value "$name" none 3)" \
+			"$(cell "$name" floor)" "$(cell "$name" floor-syscalls)" "$(cell "$name" exporter)" \
+			"$(cell "$name" exporter+events)" "$(cell "$name" bpftrace)" \
+			"$([ $metric = wall ] && echo " $(verdict "$name") |")"
+	done
 }
 # The targets: the exporter within 5 points of the floor on the same hooks,
 # below the peer, and at most 1.05x on perf bench sched pipe.
@@ -290,16 +307,19 @@ verdict() { # WORKLOAD
 	echo "Each cell: the workload's time with that setup over its time with nothing attached,"
 	echo "median over the rounds (25th–75th percentile)."
 	echo
-	echo "| workload | time, nothing attached | empty programs, exporter's hooks | empty programs, per-syscall tracepoints | exporter | exporter + one /debug/events client | bpftrace peer | targets |"
-	echo "|---|---|---|---|---|---|---|---|"
-	for w in "${!workload_names[@]}"; do
-		name=${workload_names[$w]}
-		printf '| %s | %.3f s | %s | %s | %s | %s | %s | %s |\n' "${workload_labels[$w]}" "$(value "$name" none 3)" \
-			"$(cell "$name" floor)" "$(cell "$name" floor-syscalls)" "$(cell "$name" exporter)" \
-			"$(cell "$name" exporter+events)" "$(cell "$name" bpftrace)" "$(verdict "$name")"
-	done
+	echo "### Elapsed time"
+	echo
+	metric=wall table
 	echo
 	echo "Targets: exporter ≤ empty programs on its hooks + 0.05, below bpftrace, and ≤ 1.05× on \`perf bench sched pipe\`."
+	echo
+	echo "### CPU time of the workloads (user + system, all their processes)"
+	echo
+	echo "Where elapsed time hangs on how fast an idle CPU wakes up (ping-pong between two"
+	echo "processes), it can even shrink when more work keeps the CPUs awake; CPU time is the cost itself."
+	echo
+	metric=cpu table
+	echo
 	echo "The exporter's own CPU time while all the workloads of a round ran: $((${exporter_cpu_ns[exporter]:-0} / 1000000 / rounds)) ms," \
 		"$((${exporter_cpu_ns[exporter+events]:-0} / 1000000 / rounds)) ms with the events client (which formats and sends every event)."
 	echo

@@ -30,7 +30,7 @@ tap_diag <"$TEST_TMP/stderr" | tail -5
 cmp -s "$report" "$TEST_TMP/stdout"
 tap_ok $? "the report on stdout is the one written to --output"
 
-# One row per workload, a ratio in every setup's column (the peer's too
+# Two rows per workload (elapsed and CPU time), a ratio in every setup's column (the peer's too
 # when bpftrace is installed, as CI installs it), and a verdict.
 ratio='[0-9]+\.[0-9]{2}× \([0-9]+\.[0-9]{2}–[0-9]+\.[0-9]{2}\)'
 peer=$ratio
@@ -38,9 +38,10 @@ command -v bpftrace >/dev/null || peer='n/a'
 for label in '`perf bench sched pipe`' '`perf bench sched messaging` (sockets)' \
 	'`perf bench sched messaging -p` (pipes)' 'UNIX stream ping-pong, 64 B' 'loopback TCP ping-pong, 64 B' \
 	'signal storm (`kill` SIGUSR1)'; do
-	row=$(grep -F "| $label |" "$report")
-	echo "$row" | grep -Eq "^\| [^|]+ \| [0-9]+\.[0-9]{3} s \| $ratio \| $ratio \| $ratio \| $ratio \| $peer \| (met|\*\*missed\*\*[^|]*) \|$"
-	tap_ok $? "report row: $label"
+	rows=$(grep -F "| $label |" "$report")
+	cells="^\| [^|]+ \| [0-9]+\.[0-9]{3} s \| $ratio \| $ratio \| $ratio \| $ratio \| $peer \|"
+	tap_eq "$(grep -cE "$cells (met|\*\*missed\*\*[^|]*) \|$" <<<"$rows"), $(grep -cE "$cells$" <<<"$rows")" "1, 1" \
+		"report rows: $label, elapsed time with a verdict, CPU time"
 done
 # The scrape table: the pairs workload made exactly as many series as pairs.
 for pairs in 10 1000; do
