@@ -45,15 +45,6 @@ static __always_inline void endpoint_of_current(struct ipc_endpoint *ep)
 		identity_of_task(ep, (struct task_struct *)bpf_get_current_task());
 }
 
-static __always_inline void endpoint_of_task(struct ipc_endpoint *ep, struct task_struct *task)
-{
-	__builtin_memset(ep, 0, sizeof(*ep));
-	ep->tgid = BPF_CORE_READ(task, tgid);
-	bpf_probe_read_kernel_str(ep->comm, sizeof(ep->comm), &task->comm);
-	if (identities)
-		identity_of_task(ep, task);
-}
-
 /* A placeholder identity ([kernel], [unknown], ...); `name` is a string literal. */
 #define endpoint_placeholder(ep, name)                          \
 	do {                                                    \
