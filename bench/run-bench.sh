@@ -189,6 +189,7 @@ echo "run-bench: $rounds round(s) of ${#setups[@]} setups x ${#workload_names[@]
 times=$work/times	# round setup workload wall-seconds cpu-seconds
 peak_load_kb=0
 declare -A exporter_cpu_ns	# per setup, summed over the rounds
+events_lost=0
 for r in $(seq "$rounds"); do
 	n=${#setups[@]}
 	for k in $(seq 0 $((n - 1))); do
@@ -204,6 +205,10 @@ for r in $(seq "$rounds"); do
 			[ "${rss:-0}" -gt "$peak_load_kb" ] && peak_load_kb=$rss
 			;;
 		esac
+		# what the events client missed: the kernel ring full, or the client too slow
+		[ "$setup" = exporter+events ] && events_lost=$((events_lost + $(curl -s "http://127.0.0.1:$port/metrics" |
+			awk '/^ipc_exporter_(events_lost_total|debug_events_client_dropped_total)[{ ]/ { n += $NF }
+			     END { printf "%d", n }')))
 		stop_setup
 	done
 	echo "run-bench: round $r of $rounds done" >&2
@@ -321,7 +326,8 @@ verdict() { # WORKLOAD
 	metric=cpu table
 	echo
 	echo "The exporter's own CPU time while all the workloads of a round ran: $((${exporter_cpu_ns[exporter]:-0} / 1000000 / rounds)) ms," \
-		"$((${exporter_cpu_ns[exporter+events]:-0} / 1000000 / rounds)) ms with the events client (which formats and sends every event)."
+		"$((${exporter_cpu_ns[exporter+events]:-0} / 1000000 / rounds)) ms with the events client (which formats and sends every event);" \
+		"events the client missed (kernel ring full or client too slow, each counted and told): $((events_lost / rounds)) per round."
 	echo
 	echo "### Scrape cost"
 	echo

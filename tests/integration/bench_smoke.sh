@@ -52,6 +52,8 @@ for pairs in 10 1000; do
 done
 grep -Eq '^Exporter resident memory: [0-9.]+ MiB idle' "$report"
 tap_ok $? "report gives the idle resident memory"
+grep -Eq "^The exporter's own CPU time .* [0-9]+ ms, .* events the client missed .*: [0-9]+ per round\.$" "$report"
+tap_ok $? "report gives the exporter's own CPU time and the events client's losses"
 
 # Nothing is left attached: no hook_floor, exporter or bpftrace process.
 pgrep -f "$TOP_BUILDDIR/bench/hook_floor|bench/peer_counts.bt" >/dev/null
