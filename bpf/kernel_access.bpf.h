@@ -88,11 +88,9 @@ struct inode_head {
 		 ? *(type *)((raw) + bpf_core_field_offset(struct inode, field))               \
 		 : (type)BPF_CORE_READ(inode, field))
 
-/* The head of a file's inode; `raw` is INODE_HEAD_BYTES of room (off the stack). */
-static __always_inline int inode_head_of_file(struct file *file, __u8 *raw, struct inode_head *h)
+/* The head of an inode; `raw` is INODE_HEAD_BYTES of room (off the stack). */
+static __always_inline int inode_head_of(struct inode *inode, __u8 *raw, struct inode_head *h)
 {
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-
 	if (!inode || bpf_probe_read_kernel(raw, INODE_HEAD_BYTES, inode))
 		return 0;
 	h->inode = inode;
@@ -100,6 +98,47 @@ static __always_inline int inode_head_of_file(struct file *file, __u8 *raw, stru
 	h->sb = inode_head_field(raw, inode, i_sb, struct super_block *);
 	h->ino = inode_head_field(raw, inode, i_ino, unsigned long);
 	h->rdev = inode_head_field(raw, inode, i_rdev, dev_t);
+	return 1;
+}
+
+/*
+ * The same for the fields of a struct file a transfer needs: f_inode,
+ * private_data (for pipes and FIFOs the pipe, as inode->i_pipe: the
+ * kernel's own pipe_read/pipe_write use it; for sockets the struct socket,
+ * for ttys the tty_file_private) and f_mode.  They end by byte 40 on 6.18,
+ * by 208 on 5.10 and 6.1 (private_data at 200): the read stops after the
+ * last of them (CO-RE offsets), so it is short where it can be and never
+ * goes past the object.  One beyond FILE_HEAD_BYTES is read on its own.
+ */
+#define FILE_HEAD_BYTES 256
+struct file_head {
+	struct inode *inode;
+	void *private_data;
+	fmode_t mode;
+};
+
+#define file_field_end(field, type) (bpf_core_field_offset(struct file, field) + sizeof(type))
+#define file_head_field(raw, file, field, type)                                   \
+	(file_field_end(field, type) <= FILE_HEAD_BYTES                               \
+		 ? *(type *)((raw) + bpf_core_field_offset(struct file, field))       \
+		 : (type)BPF_CORE_READ(file, field))
+
+/* `raw` is FILE_HEAD_BYTES of room (off the stack). */
+static __always_inline int file_head_of(struct file *file, __u8 *raw, struct file_head *f)
+{
+	__u32 span = file_field_end(f_inode, struct inode *), end;
+
+	end = file_field_end(private_data, void *);
+	span = end > span ? end : span;
+	end = file_field_end(f_mode, fmode_t);
+	span = end > span ? end : span;
+	if (span > FILE_HEAD_BYTES)
+		span = FILE_HEAD_BYTES;
+	if (bpf_probe_read_kernel(raw, span, file))
+		return 0;
+	f->inode = file_head_field(raw, file, f_inode, struct inode *);
+	f->private_data = file_head_field(raw, file, private_data, void *);
+	f->mode = file_head_field(raw, file, f_mode, fmode_t);
 	return 1;
 }
 

@@ -45,16 +45,17 @@ struct {
 	__type(value, __u64);		/* when it was taken */
 } pipe_map_locks SEC(".maps");
 
-static __always_inline int pipe_queue_lock(struct pipe_queue *q, const struct pipe_key *key, int lock_kind)
+/* `now`: bpf_ktime_get_ns() for map locks (their age is measured), unused with spin locks. */
+static __always_inline int pipe_queue_lock(struct pipe_queue *q, const struct pipe_key *key, int lock_kind,
+					   __u64 now)
 {
-	__u64 now, *taken;
+	__u64 *taken;
 	int round, i;
 
 	if (lock_kind == PIPE_LOCK_SPIN) {
 		bpf_spin_lock(&q->lock);
 		return 1;
 	}
-	now = bpf_ktime_get_ns();
 	/* The holder runs on another CPU with preemption off: it is quick. */
 	for (round = 0; round < PIPE_MAP_LOCK_ROUNDS; round++)
 		for (i = 0; i < PIPE_MAP_LOCK_TRIES; i++)
@@ -108,8 +109,10 @@ struct pipe_scratch {
 	__u8 fresh[sizeof(struct pipe_queue)] __attribute__((aligned(8)));
 	struct pipe_settlements out;
 	struct pipe_op op;	/* the operation of this program run (off the stack: 5.10 counts every byte) */
-	__u8 inode_head[INODE_HEAD_BYTES] __attribute__((aligned(8)));	/* see inode_head_of_file */
+	__u8 file_head[FILE_HEAD_BYTES] __attribute__((aligned(8)));	/* see file_head_of */
+	__u8 inode_head[INODE_HEAD_BYTES] __attribute__((aligned(8)));	/* see inode_head_of */
 	__u64 pipefs_sb;	/* pipefs's superblock, once seen (see pipe_of_inode) */
+	__u64 clock_jiffies, clock_ns;	/* see pipe_coarse_now */
 	/* map-lock variant: operations waiting for their queue's lock (see pipe_defer) */
 	__u32 deferred_first;
 	__u32 deferred_count;
@@ -122,6 +125,25 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pipe_scratch);
 } pipe_scratch SEC(".maps");
+
+/*
+ * CLOCK_MONOTONIC at most a tick behind, for q->last_active_ns, which only
+ * the idle-queue GC reads (src/pipe_queue_gc.c: seconds of idleness).  The
+ * time is read once per tick on each CPU; reading it costs a TSC read, a
+ * tick count does not.  (bpf_ktime_get_coarse_ns is refused to tracing
+ * programs.)  bpf_jiffies64 is 5.5+ but only the spin variant uses this:
+ * 5.10 keeps its bpf_ktime_get_ns.
+ */
+static __always_inline __u64 pipe_coarse_now(struct pipe_scratch *scratch)
+{
+	__u64 jiffies = bpf_jiffies64();
+
+	if (jiffies != scratch->clock_jiffies) {
+		scratch->clock_jiffies = jiffies;
+		scratch->clock_ns = bpf_ktime_get_ns();
+	}
+	return scratch->clock_ns;
+}
 
 static __always_inline int pipe_key_equal(const struct pipe_key *a, const struct pipe_key *b)
 {
@@ -142,20 +164,21 @@ static __always_inline struct pipe_queue *pipe_queue_get(const struct pipe_key *
 }
 
 /*
- * The pipe behind an inode; 0 if it is not a pipe or FIFO.  pipefs has one
- * superblock for the kernel's life: once this CPU has seen it (*pipefs_sb),
- * its magic number need not be read again.
+ * The pipe behind a file; 0 if it is not a pipe or FIFO.  `pipe`: the
+ * file's private_data, which for these is inode->i_pipe (create_pipe_files
+ * and fifo_open set it).  pipefs has one superblock for the kernel's life:
+ * once this CPU has seen it (*pipefs_sb), its magic number need not be
+ * read again.
  */
-static __always_inline int pipe_of_inode(const struct inode_head *h, __u64 *pipefs_sb, struct pipe_key *key,
-					 __u8 *mechanism)
+static __always_inline int pipe_of_inode(const struct inode_head *h, void *pipe, __u64 *pipefs_sb,
+					 struct pipe_key *key, __u8 *mechanism)
 {
-	/* locals: BPF_CORE_READ would record a relocation for h->inode too */
-	struct inode *inode = h->inode;
+	/* a local: BPF_CORE_READ would record a relocation for h->sb too */
 	struct super_block *sb = h->sb;
 
 	if ((h->mode & S_IFMT) != S_IFIFO)
 		return 0;
-	key->pipe = (__u64)BPF_CORE_READ(inode, i_pipe);
+	key->pipe = (__u64)pipe;
 	key->ino = h->ino;
 	if (!key->pipe)
 		return 0;
@@ -256,8 +279,8 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 		}
 		return 0;
 	}
-	now = bpf_ktime_get_ns();
-	if (!pipe_queue_lock(q, &op->key, lock_kind))
+	now = lock_kind == PIPE_LOCK_SPIN ? pipe_coarse_now(scratch) : bpf_ktime_get_ns();
+	if (!pipe_queue_lock(q, &op->key, lock_kind, now))
 		return -EBUSY;
 	if (!pipe_key_equal(&q->owner, &op->key)) {
 		pipe_queue_unlock(q, &op->key, lock_kind);
@@ -345,31 +368,36 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
 	health_add(IPC_HEALTH_PIPE_DEFERRED, 1);
 }
 
-/*
- * The queue and mechanism of the pipe, FIFO, local socket or pty behind a
- * file; 0 for any other file.  Not inlined: the socket addresses it reads
- * stay out of the stack frames of the calls that count (5.10 adds a call
- * chain's frames up against 512 bytes).
- */
-static __noinline int stream_of_file(struct file *file, int is_read, const struct peer_name *name,
-				     struct pipe_scratch *scratch)
-{
-	struct pipe_op *op = &scratch->op;
-	struct inode_head h;
-
-	if (!inode_head_of_file(file, scratch->inode_head, &h))
-		return 0;
-	return pipe_of_inode(&h, &scratch->pipefs_sb, &op->key, &op->mechanism) ||
-	       socket_of_file(file, h.mode, is_read, name, &op->key, &op->mechanism) ||
-	       pty_key_of_file(file, &h, is_read, &op->key, &op->mechanism, &op->unsourced_ok);
-}
-
 /* A transfer's direction; vmsplice's is that of the pipe end it is given. */
 #define TRANSFER_WRITE 0
 #define TRANSFER_READ 1
 #define TRANSFER_BY_FILE_MODE 2
 #define TRANSFER_NONE 3
 #define FMODE_WRITE 0x2
+
+/*
+ * The queue, mechanism and direction (op->is_read; `how`: TRANSFER_*) of
+ * the pipe, FIFO, local socket or pty behind a file; 0 for any other file.
+ * Two reads: the file's head, then its inode's.  Not inlined: the socket
+ * addresses it reads stay out of the stack frames of the calls that count
+ * (5.10 adds a call chain's frames up against 512 bytes).
+ */
+static __noinline int stream_of_file(struct file *file, __u32 how, const struct peer_name *name,
+				     struct pipe_scratch *scratch)
+{
+	struct pipe_op *op = &scratch->op;
+	struct file_head f;
+	struct inode_head h;
+	int is_read;
+
+	if (!file_head_of(file, scratch->file_head, &f) || !inode_head_of(f.inode, scratch->inode_head, &h))
+		return 0;
+	is_read = how == TRANSFER_BY_FILE_MODE ? !(f.mode & FMODE_WRITE) : how == TRANSFER_READ;
+	op->is_read = is_read;
+	return pipe_of_inode(&h, f.private_data, &scratch->pipefs_sb, &op->key, &op->mechanism) ||
+	       socket_of_file(f.private_data, h.mode, is_read, name, &op->key, &op->mechanism) ||
+	       pty_key_of_file(f.private_data, &h, is_read, &op->key, &op->mechanism, &op->unsourced_ok);
+}
 
 /*
  * A BPF call has five arguments: a transfer's small ones share a word.
@@ -438,7 +466,7 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	struct pipe_op *op;
 	struct file *file;
 	__u32 zero = 0;
-	int is_read, self, noted = 0;
+	int self, noted = 0;
 
 	if (lock_kind == PIPE_LOCK_SPIN) {
 		task = bpf_get_current_task_btf();
@@ -448,15 +476,12 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	}
 	if (!file || !bytes)
 		return;
-	is_read = how == TRANSFER_READ;
-	if (how == TRANSFER_BY_FILE_MODE)
-		is_read = !(BPF_CORE_READ(file, f_mode) & FMODE_WRITE);
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)
 		return;
 	op = &scratch->op;
 	__builtin_memset(op, 0, sizeof(*op));
-	if (!stream_of_file(file, is_read, &name, scratch))
+	if (!stream_of_file(file, how, &name, scratch))
 		return;
 	if (lock_kind == PIPE_LOCK_SPIN)
 		endpoint_of_current_btf(&op->actor, task);
@@ -467,9 +492,8 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	op->bytes = bytes;
 	op->messages = TRANSFER_MESSAGES(args);
 	if (event_config_on())
-		noted = event_note_transfer(file, op->mechanism, is_read,
+		noted = event_note_transfer(file, op->mechanism, op->is_read,
 					    TRANSFER_CONTENT(args) | TRANSFER_IOVECS(args) << 8, content_ptr);
-	op->is_read = is_read;
 	stream_apply(scratch, op, self, lock_kind);
 	if (noted)
 		event_note_clear();
@@ -522,7 +546,7 @@ static __always_inline void fifo_opened(struct file *file, int lock_kind)
 	if (BPF_CORE_READ(pipe, head) != BPF_CORE_READ(pipe, tail))
 		return;
 	q = bpf_map_lookup_elem(&pipe_queues, &key);
-	if (!q || !pipe_queue_lock(q, &key, lock_kind))
+	if (!q || !pipe_queue_lock(q, &key, lock_kind, lock_kind == PIPE_LOCK_SPIN ? 0 : bpf_ktime_get_ns()))
 		return;
 	if ((q->count || q->pooled) && !q->holds_debts && pipe_key_equal(&q->owner, &key)) {
 		stale = pipe_queue_credit(q);

@@ -24,34 +24,38 @@
 #define PTY_OPOST 0000001	/* termios c_oflag */
 
 /*
- * The tty behind a /dev/ptmx, /dev/pts/N or /dev/tty descriptor; NULL for
- * other files.  `mode` and `rdev`: its inode's, already read.
+ * Whether an inode (its `mode` and `rdev`) is /dev/ptmx, /dev/pts/N or
+ * /dev/tty; *is_master: /dev/ptmx.
  */
-static __always_inline struct tty_struct *pty_of_file_inode(struct file *file, umode_t mode, dev_t rdev,
-							    int *is_master)
+static __always_inline int pty_device(umode_t mode, dev_t rdev, int *is_master)
 {
-	struct tty_file_private *priv;
 	unsigned int major, minor;
 
 	if ((mode & S_IFMT) != S_IFCHR)
-		return NULL;
+		return 0;
 	major = rdev >> 20;
 	minor = rdev & 0xfffff;
 	if (major == TTYAUX_MAJOR ? minor != 0 && minor != 2
 				  : major - UNIX98_PTY_SLAVE_MAJOR >= UNIX98_PTY_MAJOR_COUNT)
-		return NULL;
+		return 0;
 	*is_master = major == TTYAUX_MAJOR && minor == 2;
-	priv = BPF_CORE_READ(file, private_data);
+	return 1;
+}
+
+/* A tty device file's private_data is its tty_file_private. */
+static __always_inline struct tty_struct *tty_of_private(struct tty_file_private *priv)
+{
 	return priv ? BPF_CORE_READ(priv, tty) : NULL;
 }
 
+/* The tty behind a /dev/ptmx, /dev/pts/N or /dev/tty descriptor; NULL for other files. */
 static __always_inline struct tty_struct *pty_of_file(struct file *file, int *is_master)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 
-	if (!inode)
+	if (!inode || !pty_device(BPF_CORE_READ(inode, i_mode), BPF_CORE_READ(inode, i_rdev), is_master))
 		return NULL;
-	return pty_of_file_inode(file, BPF_CORE_READ(inode, i_mode), BPF_CORE_READ(inode, i_rdev), is_master);
+	return tty_of_private(BPF_CORE_READ(file, private_data));
 }
 
 /*
@@ -61,12 +65,15 @@ static __always_inline struct tty_struct *pty_of_file(struct file *file, int *is
  * process wrote, which are counted from [tty] rather than left waiting
  * for a write that will never come.
  */
-static __always_inline int pty_key_of_file(struct file *file, const struct inode_head *h, int is_read,
+static __always_inline int pty_key_of_file(struct tty_file_private *priv, const struct inode_head *h, int is_read,
 					   struct pipe_key *key, __u8 *mechanism, __u8 *unsourced_ok)
 {
 	int is_master;
-	struct tty_struct *tty = pty_of_file_inode(file, h->mode, h->rdev, &is_master), *link;
+	struct tty_struct *tty, *link;
 
+	if (!pty_device(h->mode, h->rdev, &is_master))
+		return 0;
+	tty = tty_of_private(priv);
 	if (!tty)
 		return 0;
 	link = BPF_CORE_READ(tty, link);

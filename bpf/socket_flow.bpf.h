@@ -34,14 +34,11 @@
 #define IFF_LOOPBACK 0x8
 #define MSG_PEEK 0x2
 
-/* `mode`: the i_mode of the file's inode, already read. */
-static __always_inline struct sock *sock_of_file_mode(struct file *file, umode_t mode)
+/* `mode`: the i_mode of the file's inode; `sock`: the file's private_data. */
+static __always_inline struct sock *sock_of_socket_file(struct socket *sock, umode_t mode)
 {
-	struct socket *sock;
-
 	if ((mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
@@ -49,7 +46,9 @@ static __always_inline struct sock *sock_of_file(struct file *file)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 
-	return inode ? sock_of_file_mode(file, BPF_CORE_READ(inode, i_mode)) : NULL;
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	return sock_of_socket_file(BPF_CORE_READ(file, private_data), S_IFSOCK);
 }
 
 #define UNIX_QUEUE_TAG 0x554e4958	/* "UNIX": pipe keys carry an inode number here */
@@ -318,11 +317,14 @@ static __always_inline void datagram_being_received(const struct sk_buff *skb)
 	bpf_map_update_elem(&dgram_sender, &thread, &value, BPF_ANY);
 }
 
-/* The queue and mechanism of a socket we follow on this host; 0 for others. */
-static __always_inline int socket_of_file(struct file *file, umode_t mode, int is_read,
+/*
+ * The queue and mechanism of a socket we follow on this host; 0 for others.
+ * `sock`: the file's private_data; `mode`: its inode's i_mode.
+ */
+static __always_inline int socket_of_file(struct socket *sock, umode_t mode, int is_read,
 					  const struct peer_name *name, struct pipe_key *key, __u8 *mechanism)
 {
-	struct sock *sk = sock_of_file_mode(file, mode);
+	struct sock *sk = sock_of_socket_file(sock, mode);
 	__u16 family, type;
 
 	if (!sk)

@@ -41,14 +41,22 @@ void pipe_queue_gc(const struct probe *p, struct pipe_queue_gc_counts *counts)
 	}
 	cursor = NULL;
 	while (bpf_map_get_next_key(fd, cursor, &next) == 0 && nvictims < capacity) {
+		__u64 idle;
+
 		key = next;
 		cursor = &key;
 		if (bpf_map_lookup_elem_flags(fd, &key, &q, BPF_F_LOCK) != 0)
 			continue;
-		if (q.count == 0 && q.pooled == 0 && now - q.last_active_ns > PIPE_QUEUE_IDLE_EMPTY_SECONDS * 1000000000ULL) {
+		/*
+		 * The kernel's stamps may be a tick behind the time of use
+		 * (pipe_coarse_now: idleness overstated by milliseconds), and
+		 * a queue used since `now` was read is stamped after it: not idle.
+		 */
+		idle = q.last_active_ns < now ? now - q.last_active_ns : 0;
+		if (q.count == 0 && q.pooled == 0 && idle > PIPE_QUEUE_IDLE_EMPTY_SECONDS * 1000000000ULL) {
 			victims[nvictims++] = key;
 		} else if ((q.count || q.pooled) && entries * 2 > capacity &&
-			   now - q.last_active_ns > PIPE_QUEUE_IDLE_DATA_SECONDS * 1000000000ULL) {
+			   idle > PIPE_QUEUE_IDLE_DATA_SECONDS * 1000000000ULL) {
 			victims[nvictims++] = key;
 			stale += pipe_queue_credit(&q);
 		}
