@@ -31,20 +31,36 @@ int BPF_PROG(floor_signal_generate, int sig, struct kernel_siginfo *info, struct
 }
 
 /*
- * The alternative: per-syscall tracepoints (syscalls:sys_exit_*), which
- * skip the BPF program for every syscall that is not IPC but go through
- * perf's tracepoint buffer for those that are.
+ * The alternative to sys_exit: per-syscall tracepoints (syscalls:sys_exit_*),
+ * which skip the BPF program for every syscall that is not IPC but go
+ * through perf's tracepoint buffer for those that are.  The two other hooks
+ * stay as they are.
  */
 #define SYSCALL_EXIT(name)                                   \
 	SEC("tp/syscalls/sys_exit_" #name)                   \
 	int floor_exit_##name(void *ctx) { return 0; }
 
+/* every syscall bpf/ipc_exporter.bpf.c acts on */
 SYSCALL_EXIT(read)
 SYSCALL_EXIT(write)
 SYSCALL_EXIT(readv)
 SYSCALL_EXIT(writev)
+SYSCALL_EXIT(preadv)
+SYSCALL_EXIT(pwritev)
+SYSCALL_EXIT(preadv2)
+SYSCALL_EXIT(pwritev2)
 SYSCALL_EXIT(sendto)
 SYSCALL_EXIT(recvfrom)
 SYSCALL_EXIT(sendmsg)
 SYSCALL_EXIT(recvmsg)
+SYSCALL_EXIT(sendmmsg)
+SYSCALL_EXIT(recvmmsg)
+SYSCALL_EXIT(sendfile64)
 SYSCALL_EXIT(splice)
+SYSCALL_EXIT(tee)
+SYSCALL_EXIT(vmsplice)
+SYSCALL_EXIT(open)
+SYSCALL_EXIT(openat)
+SYSCALL_EXIT(openat2)
+SYSCALL_EXIT(connect)
+SYSCALL_EXIT(socketpair)

@@ -4,7 +4,8 @@
  *   hook_floor [raw|syscalls]
  * raw (default): the exporter's hooks (raw_syscalls sys_exit, the datagram
  * copy and signal_generate tracepoints).  syscalls: the per-syscall exit
- * tracepoints of the IPC syscalls instead, to compare the two choices.
+ * tracepoints of the syscalls the exporter acts on in place of sys_exit,
+ * to compare the two choices.
  * Prints "ready" once attached, for bench/run-bench.sh.
  */
 #include <errno.h>
@@ -53,10 +54,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hook_floor: opening the BPF object failed: %s\n", strerror(errno));
 		return 1;
 	}
+	/* syscalls: the per-syscall tracepoints in place of sys_exit, the other hooks as they are */
 	bpf_object__for_each_program(prog, skel->obj) {
-		bool is_raw = bpf_program__type(prog) == BPF_PROG_TYPE_TRACING;
+		bool per_syscall = bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT;
 
-		bpf_program__set_autoload(prog, is_raw == raw);
+		bpf_program__set_autoload(prog, raw ? !per_syscall : prog != skel->progs.floor_sys_exit);
 	}
 	err = hook_floor_bpf__load(skel);
 	if (!err)

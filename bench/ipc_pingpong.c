@@ -47,6 +47,16 @@ static int move_exactly(int fd, char *buf, size_t len, int writing)
 	return 0;
 }
 
+/* A child that dies with this process: a bench cut short leaves nothing behind. */
+static pid_t fork_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return pid;
+}
+
 /* The child echoes every message until the parent closes its end. */
 static int ping_pong(int parent_fd, int child_fd, unsigned long rounds)
 {
@@ -54,7 +64,7 @@ static int ping_pong(int parent_fd, int child_fd, unsigned long rounds)
 	int status;
 	pid_t child;
 
-	child = fork();
+	child = fork_child();
 	if (child < 0)
 		return fail("fork");
 	if (child == 0) {
@@ -118,7 +128,7 @@ static int signal_storm(unsigned long count)
 
 	if (pipe(ready) < 0)
 		return fail("pipe");
-	target = fork();
+	target = fork_child();
 	if (target < 0)
 		return fail("fork");
 	if (target == 0) {
@@ -146,7 +156,7 @@ static int distinct_pairs(unsigned long count)
 
 	if (pipe(fds) < 0)
 		return fail("pipe");
-	reader = fork();
+	reader = fork_child();
 	if (reader < 0)
 		return fail("fork");
 	if (reader == 0) {

@@ -24,10 +24,12 @@ quick=0
 output=bench-results.md
 while [ $# -gt 0 ]; do
 	case $1 in
-	--rounds) rounds=${2:-}; shift ;;
+	--rounds) [ $# -ge 2 ] || { echo "run-bench: --rounds wants a positive number" >&2; exit 2; }
+		rounds=$2; shift ;;
 	--rounds=*) rounds=${1#*=} ;;
 	--quick) quick=1 ;;
-	--output) output=${2:-}; shift ;;
+	--output) [ $# -ge 2 ] || { echo "run-bench: --output wants a file name" >&2; exit 2; }
+		output=$2; shift ;;
 	--output=*) output=${1#*=} ;;
 	-h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run-bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -60,6 +62,7 @@ port=$((20000 + RANDOM % 20000))
 cleanup() {
 	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
 	[ -n "$setup_pid" ] && kill "$setup_pid" 2>/dev/null && wait "$setup_pid" 2>/dev/null
+	[ -n "${exporter_cgroup:-}" ] && rmdir "$exporter_cgroup" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -121,6 +124,10 @@ start_exporter() { # extra flags
 	"$exporter" --web.listen-address="127.0.0.1:$port" "$@" >"$work/exporter.log" 2>&1 &
 	setup_pid=$!
 	wait_for_metrics || die "the exporter did not start: $(tail -3 "$work/exporter.log")"
+	if [ -n "$cgroup_root" ]; then
+		exporter_cgroup=$cgroup_root/ipc_bench_$$
+		mkdir -p "$exporter_cgroup" && echo "$setup_pid" >"$exporter_cgroup/cgroup.procs" || exporter_cgroup=
+	fi
 }
 
 start_setup() {
@@ -141,6 +148,7 @@ start_setup() {
 		local i
 		for i in $(seq 200); do
 			curl -s "http://127.0.0.1:$port/metrics" | grep -q '^ipc_exporter_debug_events_clients 1' && break
+			[ "$i" = 200 ] && die "the /debug/events client did not subscribe"
 			sleep 0.05
 		done
 		;;
@@ -160,6 +168,10 @@ stop_setup() {
 		wait "$setup_pid" 2>/dev/null
 		setup_pid=
 	fi
+	if [ -n "$exporter_cgroup" ]; then
+		rmdir "$exporter_cgroup" 2>/dev/null
+		exporter_cgroup=
+	fi
 }
 
 # Resident memory of the running exporter, in KiB: "current peak".
@@ -167,19 +179,25 @@ exporter_memory() {
 	awk '/^VmRSS/ { rss = $2 } /^VmHWM/ { hwm = $2 } END { print rss, hwm }' "/proc/$setup_pid/status"
 }
 
-# CPU time of a process in nanoseconds, threads that already ended included
-# (libmicrohttpd serves each connection on a thread of its own).
-process_cpu_ns() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1e9 / hz }' "/proc/$1/stat"
+# CPU time of the exporter in nanoseconds, threads that already ended
+# included (libmicrohttpd serves each connection on a thread of its own):
+# from its own cgroup2 group, exact; else from /proc in clock ticks.
+cgroup_root=$(findmnt -t cgroup2 -n -o TARGET 2>/dev/null | head -1)
+exporter_cgroup=
+process_cpu_ns() { # PID
+	if [ -n "$exporter_cgroup" ]; then
+		awk '$1 == "usage_usec" { printf "%.0f", $2 * 1000 }' "$exporter_cgroup/cpu.stat"
+	else
+		awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", ($12 + $13) * 1e9 / hz }' "/proc/$1/stat"
+	fi
 }
 
 # The seconds a workload took: "WALL CPU", CPU being the user and system
 # time of all its processes (the BPF programs run in its system time).
+# Fails with the workload (the caller dies: this runs in a subshell).
 run_workload() { # INDEX
-	local TIMEFORMAT='%R %U %S' status
-	{ time eval "${workload_commands[$1]}" >/dev/null 2>"$work/workload.err"; } 2>"$work/time"
-	status=$?
-	[ "$status" -eq 0 ] || die "${workload_names[$1]} failed: $(tail -3 "$work/workload.err")"
+	local TIMEFORMAT='%R %U %S'
+	{ time eval "${workload_commands[$1]}" >/dev/null 2>"$work/workload.err"; } 2>"$work/time" || return 1
 	awk '{ printf "%s %.3f", $1, $2 + $3 }' "$work/time"
 }
 
@@ -197,7 +215,9 @@ for r in $(seq "$rounds"); do
 		start_setup "$setup"
 		case $setup in exporter*) cpu0=$(process_cpu_ns "$setup_pid") ;; esac
 		for w in "${!workload_names[@]}"; do
-			echo "$r $setup ${workload_names[$w]} $(run_workload "$w")" >>"$times"
+			took=$(run_workload "$w") ||
+				die "${workload_names[$w]} failed under $setup: $(tail -3 "$work/workload.err")"
+			echo "$r $setup ${workload_names[$w]} $took" >>"$times"
 		done
 		case $setup in exporter*)
 			exporter_cpu_ns[$setup]=$((${exporter_cpu_ns[$setup]:-0} + $(process_cpu_ns "$setup_pid") - cpu0))
@@ -208,7 +228,7 @@ for r in $(seq "$rounds"); do
 		# what the events client missed: the kernel ring full, or the client too slow
 		[ "$setup" = exporter+events ] && events_lost=$((events_lost + $(curl -s "http://127.0.0.1:$port/metrics" |
 			awk '/^ipc_exporter_(events_lost_total|debug_events_client_dropped_total)[{ ]/ { n += $NF }
-			     END { printf "%d", n }')))
+			     END { printf "%.0f", n }')))
 		stop_setup
 	done
 	echo "run-bench: round $r of $rounds done" >&2
@@ -299,6 +319,7 @@ verdict() { # WORKLOAD
 	exp=$(value "$1" exporter 3)
 	floor=$(value "$1" floor 3)
 	peer=$(value "$1" bpftrace 3)
+	[ -n "$exp" ] && [ -n "$floor" ] || { echo "n/a"; return; }
 	awk -v e="$exp" -v f="$floor" 'BEGIN { exit !(e > f + 0.05) }' && why="$why, > floor + 0.05"
 	[ -n "$peer" ] && awk -v e="$exp" -v p="$peer" 'BEGIN { exit !(e >= p) }' && why="$why, not below bpftrace"
 	[ "$1" = pipe ] && awk -v e="$exp" 'BEGIN { exit !(e > 1.05) }' && why="$why, > 1.05×"

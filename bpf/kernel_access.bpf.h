@@ -167,11 +167,11 @@ static __always_inline struct file *current_fd_file_btf(struct task_struct *task
 }
 
 /*
- * As endpoint_of_current, without bpf_get_current_comm: the name is two
- * loads, and what that helper does (strscpy_pad: at most 15 bytes, zeros
- * after the NUL) is done here with masks.
+ * As endpoint_of_current, for any task given as a BTF pointer, without
+ * bpf_get_current_comm: the name is two loads, and what that helper does
+ * (strscpy_pad: at most 15 bytes, zeros after the NUL) is done with masks.
  */
-static __always_inline void endpoint_of_current_btf(struct ipc_endpoint *ep, struct task_struct *task)
+static __always_inline void endpoint_of_task_btf(struct ipc_endpoint *ep, struct task_struct *task)
 {
 	const __u64 *name = (const __u64 *)task->comm;
 	__u64 lo = name[0], hi = name[1] & 0x00ffffffffffffffULL, zeros;

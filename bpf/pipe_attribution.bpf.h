@@ -201,7 +201,8 @@ static __always_inline int pipe_of_file(struct file *file, struct pipe_key *key,
 
 	if (!inode || (mode & S_IFMT) != S_IFIFO)
 		return 0;
-	key->pipe = (__u64)BPF_CORE_READ(inode, i_pipe);
+	/* the pipe as transfers take it (pipe_of_inode): the file's private_data */
+	key->pipe = (__u64)BPF_CORE_READ(file, private_data);
 	key->ino = BPF_CORE_READ(inode, i_ino);
 	if (!key->pipe)
 		return 0;
@@ -484,7 +485,7 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	if (!stream_of_file(file, how, &name, scratch))
 		return;
 	if (lock_kind == PIPE_LOCK_SPIN)
-		endpoint_of_current_btf(&op->actor, task);
+		endpoint_of_task_btf(&op->actor, task);
 	else
 		endpoint_of_current(&op->actor);
 	/* The exporter's own pipe traffic (its flush before a scrape) is not counted. */

@@ -26,7 +26,8 @@ static __always_inline int signal_sent_by_current(struct kernel_siginfo *info)
 		return 1;
 	if (info == SEND_SIG_PRIV)
 		return 0;
-	code = info->si_code;	/* a BTF-typed argument: a direct load */
+	/* a probe read: 6.12 types this argument as a scalar (it may be 0 or 1) */
+	code = BPF_CORE_READ(info, si_code);
 	return code == SI_USER || code == SI_QUEUE || code == SI_TKILL || code == SI_MESGQ;
 }
 
@@ -69,7 +70,7 @@ static __always_inline void signal_generated(int sig, struct kernel_siginfo *inf
 	else
 		endpoint_placeholder(&src, IPC_COMM_KERNEL);
 	/* the target is a BTF-typed argument on every kernel: loads, no helper calls */
-	endpoint_of_current_btf(&dst, target);
+	endpoint_of_task_btf(&dst, target);
 	flow_count_endpoints(IPC_SIGNAL, sig, &src, &dst, 1, 0);
 	event_signal(sig, info, &src, &dst, result);
 }

@@ -53,9 +53,9 @@ int series_table_add(struct series_table *t, const struct series_key *key, uint6
 		     uint64_t bytes);
 const struct series *series_table_find(const struct series_table *t, const struct series_key *key);
 /*
- * Puts the entries in key order in place (the page lists them so); only
- * series added since the last call cost anything.  Pointers from
- * series_table_find() do not survive it.
+ * Puts the entries in key order in place (the page lists them so): a no-op
+ * unless series were added since the last call, else a sort of them all
+ * and a new index.  Pointers from series_table_find() do not survive it.
  */
 void series_table_sort(struct series_table *t);
 

@@ -18,13 +18,14 @@ expect_usage_error() { # DESCRIPTION PATTERN COMMAND...
 }
 expect_usage_error "run-bench unknown argument" "unknown argument '--fast'" "$BENCH" --fast
 expect_usage_error "run-bench zero rounds" "wants a positive number" "$BENCH" --rounds 0
+expect_usage_error "run-bench rounds without a value" "wants a positive number" "$BENCH" --rounds
 expect_usage_error "hook_floor unknown hooks" "usage: hook_floor" "$TOP_BUILDDIR/bench/hook_floor" kprobes
 expect_usage_error "ipc_pingpong unknown workload" "unknown workload 'pipes'" \
 	"$TOP_BUILDDIR/bench/ipc_pingpong" pipes 10
 expect_usage_error "ipc_pingpong bad count" "usage: ipc_pingpong" "$TOP_BUILDDIR/bench/ipc_pingpong" unix 0
 
 report=$TEST_TMP/report.md
-timeout 600 "$BENCH" --quick --output "$report" >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr"
+timeout -k 30 600 "$BENCH" --quick --output "$report" >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr"
 tap_eq "$?" 0 "run-bench --quick exits 0"
 tap_diag <"$TEST_TMP/stderr" | tail -5
 cmp -s "$report" "$TEST_TMP/stdout"
@@ -55,7 +56,7 @@ tap_ok $? "report gives the idle resident memory"
 grep -Eq "^The exporter's own CPU time .* [0-9]+ ms, .* events the client missed .*: [0-9]+ per round\.$" "$report"
 tap_ok $? "report gives the exporter's own CPU time and the events client's losses"
 
-# Nothing is left attached: no hook_floor, exporter or bpftrace process.
-pgrep -f "$TOP_BUILDDIR/bench/hook_floor|bench/peer_counts.bt" >/dev/null
+# Nothing is left attached: no hook_floor, exporter, bpftrace or workload process.
+pgrep -f "$TOP_BUILDDIR/bench/hook_floor|$TOP_BUILDDIR/src/ipc_exporter|bench/peer_counts.bt|bench/ipc_pingpong" >/dev/null
 tap_ok $((!$?)) "no setup left running"
 tap_finish
