@@ -136,9 +136,6 @@ def tcp_ports(pid):
 
 run(load, globals(), newline=len(sys.argv) <= 3)
 EOF
-ev() { # FILE|- EXPRESSION: the expression's value over the file's events (E, LOST, BLANK, BAD)
-	PYTHONPATH="$TOP_SRCDIR/tests/integration" python3 "$TEST_TMP/ev.py" "$@"
-}
 
 # ---- Streams: curl in the background, headers and body in files.
 declare -A STREAM_PID STREAM_T0
@@ -182,7 +179,6 @@ stream_wait_end() { # NAME SECONDS
 
 # Waits until EXPRESSION holds over the stream's events (bounded), lets a
 # moment pass for anything extra to arrive, and disconnects.
-holds() { [ "$(ev "$1" "$2")" = 1 ]; }
 stream_finish() { # NAME EXPRESSION
 	wait_until 10 holds "$TEST_TMP/$1.out" "$2" ||
 		echo "# stream $1: gave up waiting for: $2"
@@ -202,47 +198,10 @@ metric() { # SERIES: its value now
 }
 clients_are() { [ "$(metric ipc_exporter_debug_events_clients)" = "$1" ]; }
 
-# ---- Workloads held before their first byte, so their pids, inodes and
-# ports can be read first: ipc_workload's writers wait for a go file.
-declare -A HELD_PID
-hold_pipe_workload() { # NAME PREFIX IPC_WORKLOAD_ARGS... (1 writer, 1 reader)
-	local name=$1 prefix=$2
-	shift 2
-	rm -f "$TEST_TMP/$name.go"
-	IPC_WORKLOAD_PIDS=1 timeout "$(budget 30)" "$WORKLOAD" "$@" --go-file "$TEST_TMP/$name.go" \
-		>"$TEST_TMP/$name.truth" 2>"$TEST_TMP/$name.err" &
-	HELD_PID[$name]=$!
-	wait_until 5 grep -qs "^pid $prefix-w0 " "$TEST_TMP/$name.truth" &&
-		wait_until 5 grep -qs "^pid $prefix-r0 " "$TEST_TMP/$name.truth"
-}
-
-release() { # NAME: lets the held workload go and waits for it; its status
-	local pid=${HELD_PID[$1]}
-	touch "$TEST_TMP/$1.go"
-	wait "$pid"
-}
-
-pid_of() { # NAME ROLE_COMM: from the workload's "pid NAME PID" lines
-	awk -v n="$2" '$1 == "pid" && $2 == n { print $3 }' "$TEST_TMP/$1.truth"
-}
-
+# Workloads held before their first byte, their pids and pipe inodes:
+# hold_pipe_workload, release, pid_of, write_pipe_inode (lib.sh).
 comm_pid() { # COMM: the one process of that name
 	grep -lxF -- "$1" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3
-}
-
-write_pipe_inode() { # PID: the inode of the pipe PID holds open for writing only (not one it inherited from us)
-	local fd link flags ours
-	ours=$(for fd in /proc/$$/fd/*; do readlink "$fd"; done)
-	for fd in /proc/"$1"/fd/*; do
-		link=$(readlink "$fd") || continue
-		grep -qxF -- "$link" <<<"$ours" && continue
-		case $link in
-		pipe:*)
-			flags=$(awk '/^flags:/ { print $2 }' "/proc/$1/fdinfo/${fd##*/}")
-			[ $((8#$flags & 3)) -eq 1 ] && echo "${link//[^0-9]/}"
-			;;
-		esac
-	done
 }
 
 # ---- 1. The endpoint's contract.

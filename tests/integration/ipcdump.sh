@@ -33,10 +33,6 @@ def load(path):
 
 run(load, globals())
 EOF
-ev() { # FILE|- EXPRESSION: the expression's value over the file's JSON lines (E, LOST, BAD)
-	PYTHONPATH="$TOP_SRCDIR/tests/integration" python3 "$TEST_TMP/ev.py" "$@"
-}
-holds() { [ "$(ev "$1" "$2")" = 1 ]; }
 
 # ---- ipcdump in the background: stdout and stderr in files.
 declare -A DUMP_PID
@@ -86,42 +82,8 @@ dump_finish() { # NAME EXPRESSION
 
 trap 'for n in "${!DUMP_PID[@]}"; do [ -n "${DUMP_PID[$n]}" ] && kill -KILL "${DUMP_PID[$n]}" 2>/dev/null; done; cleanup' EXIT
 
-# ---- Workloads held before their first byte: ipc_workload's writers wait for a go file.
-declare -A HELD_PID
-hold_pipe_workload() { # NAME PREFIX IPC_WORKLOAD_ARGS... (1 writer, 1 reader)
-	local name=$1 prefix=$2
-	shift 2
-	rm -f "$TEST_TMP/$name.go"
-	IPC_WORKLOAD_PIDS=1 timeout "$(budget 30)" "$WORKLOAD" "$@" --go-file "$TEST_TMP/$name.go" \
-		>"$TEST_TMP/$name.truth" 2>"$TEST_TMP/$name.err" &
-	HELD_PID[$name]=$!
-	wait_until 5 grep -qs "^pid $prefix-w0 " "$TEST_TMP/$name.truth" &&
-		wait_until 5 grep -qs "^pid $prefix-r0 " "$TEST_TMP/$name.truth"
-}
-
-release() { # NAME: lets the held workload go and waits for it; its status
-	touch "$TEST_TMP/$1.go"
-	wait "${HELD_PID[$1]}"
-}
-
-pid_of() { # NAME COMM: from the workload's "pid COMM PID" lines
-	awk -v n="$2" '$1 == "pid" && $2 == n { print $3 }' "$TEST_TMP/$1.truth"
-}
-
-write_pipe_inode() { # PID: the inode of the pipe PID holds open for writing only (not one it inherited from us)
-	local fd link flags ours
-	ours=$(for fd in /proc/$$/fd/*; do readlink "$fd"; done)
-	for fd in /proc/"$1"/fd/*; do
-		link=$(readlink "$fd") || continue
-		grep -qxF -- "$link" <<<"$ours" && continue
-		case $link in
-		pipe:*)
-			flags=$(awk '/^flags:/ { print $2 }' "/proc/$1/fdinfo/${fd##*/}")
-			[ $((8#$flags & 3)) -eq 1 ] && echo "${link//[^0-9]/}"
-			;;
-		esac
-	done
-}
+# Workloads held before their first byte: hold_pipe_workload, release,
+# pid_of, write_pipe_inode (lib.sh).
 
 # The BPF programs and maps a running process holds (from its descriptors' fdinfo).
 bpf_objects() { # PID

@@ -198,3 +198,48 @@ wait_until() { # SECONDS COMMAND...: polls COMMAND until it succeeds; its status
 }
 pause() { [ "$SECONDS" -lt "$DEADLINE" ] && sleep "$1"; return 0; }	# skipped past the deadline
 gone() { ! kill -0 "$1" 2>/dev/null; } # PID
+
+# ---- the event tests' events and workloads ---------------------------------
+# Each event test writes $TEST_TMP/ev.py (its parser, then event_query.run).
+ev() { # FILE|- EXPRESSION: the expression's value over the file's events (E, LOST, BAD, ...)
+	PYTHONPATH="$TOP_SRCDIR/tests/integration" python3 "$TEST_TMP/ev.py" "$@"
+}
+holds() { [ "$(ev "$1" "$2")" = 1 ]; }
+
+# Workloads held before their first byte, so their pids, inodes and ports
+# can be read first: ipc_workload's writers wait for a go file.
+declare -A HELD_PID
+hold_pipe_workload() { # NAME PREFIX IPC_WORKLOAD_ARGS... (1 writer, 1 reader)
+	local name=$1 prefix=$2
+	shift 2
+	rm -f "$TEST_TMP/$name.go"
+	IPC_WORKLOAD_PIDS=1 timeout "$(budget 30)" "$WORKLOAD" "$@" --go-file "$TEST_TMP/$name.go" \
+		>"$TEST_TMP/$name.truth" 2>"$TEST_TMP/$name.err" &
+	HELD_PID[$name]=$!
+	wait_until 5 grep -qs "^pid $prefix-w0 " "$TEST_TMP/$name.truth" &&
+		wait_until 5 grep -qs "^pid $prefix-r0 " "$TEST_TMP/$name.truth"
+}
+
+release() { # NAME: lets the held workload go and waits for it; its status
+	touch "$TEST_TMP/$1.go"
+	wait "${HELD_PID[$1]}"
+}
+
+pid_of() { # NAME ROLE_COMM: from the workload's "pid NAME PID" lines
+	awk -v n="$2" '$1 == "pid" && $2 == n { print $3 }' "$TEST_TMP/$1.truth"
+}
+
+write_pipe_inode() { # PID: the inode of the pipe PID holds open for writing only (not one it inherited from us)
+	local fd link flags ours
+	ours=$(for fd in /proc/$$/fd/*; do readlink "$fd"; done)
+	for fd in /proc/"$1"/fd/*; do
+		link=$(readlink "$fd") || continue
+		grep -qxF -- "$link" <<<"$ours" && continue
+		case $link in
+		pipe:*)
+			flags=$(awk '/^flags:/ { print $2 }' "/proc/$1/fdinfo/${fd##*/}")
+			[ $((8#$flags & 3)) -eq 1 ] && echo "${link//[^0-9]/}"
+			;;
+		esac
+	done
+}
