@@ -1,14 +1,37 @@
 #!/bin/sh
 # Installs, from Debian's archive, what ipc_exporter needs to build and run;
 # with --tests, also what its test suite needs.  Debian 12 or later, as root.
+# --list prints the packages instead (tests/install/packages_of_execs.py
+# checks every program the suite runs against that list).
+#
+# The lists name every package whose programs the build or the tests run,
+# unless a fresh Debian machine always has it (Essential or Priority:
+# required): not what this machine happens to have.
 set -eu
 
-build="autoconf automake make gcc pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-libmicrohttpd-dev"
-tests="curl prometheus python3 linux-perf bpftrace util-linux iproute2 qemu-system-x86 busybox-static cpio"
+build="autoconf automake make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev
+zlib1g-dev libmicrohttpd-dev"
+# procps: pgrep/pkill/ps; kmod, cpio, xz-utils, zstd, busybox-static: the
+# kernel matrix's initramfs; bpftrace: the bench's peer and the suite's
+# record of the programs it ran.
+tests="curl prometheus python3 procps linux-perf bpftrace util-linux iproute2 qemu-system-x86
+busybox-static cpio kmod xz-utils zstd"
 
+list=false
+with_tests=false
+for arg; do
+	case $arg in
+	--tests) with_tests=true ;;
+	--list) list=true ;;
+	*) echo "usage: $0 [--tests] [--list]" >&2; exit 2 ;;
+	esac
+done
 packages=$build
-[ "${1:-}" = --tests ] && packages="$packages $tests"
+$with_tests && packages="$packages $tests"
+if $list; then
+	echo $packages
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (sudo $0 $*)" >&2

@@ -9,17 +9,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "bpf_loader.h"
-#include "debug_events.h"
-#include "event_stream.h"
-#include "flow_collector.h"
-#include "http_server.h"
-#include "listen_address.h"
-#include "local_addresses.h"
-#include "log.h"
-#include "option_parse.h"
-#include "pipe_queue_gc.h"
-#include "process_labels.h"
+#include "events/debug_events.h"
+#include "events/event_stream.h"
+#include "identity/process_labels.h"
+#include "kernel/bpf_loader.h"
+#include "kernel/local_addresses.h"
+#include "kernel/pipe_queue_gc.h"
+#include "metrics/flow_collector.h"
+#include "util/log.h"
+#include "util/option_parse.h"
+#include "web/http_server.h"
+#include "web/listen_address.h"
 
 #define DEFAULT_LISTEN_ADDRESS ":19163"
 #define DEFAULT_TELEMETRY_PATH "/metrics"

@@ -12,16 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf_loader.h"
-#include "event_filter.h"
-#include "event_format.h"
-#include "event_stream.h"
-#include "ipc_names.h"
-#include "local_addresses.h"
-#include "pipe_queue_gc.h"
-#include "log.h"
-#include "option_parse.h"
-#include "strbuf.h"
+#include "events/event_filter.h"
+#include "events/event_format.h"
+#include "events/event_stream.h"
+#include "kernel/bpf_loader.h"
+#include "kernel/ipc_names.h"
+#include "kernel/local_addresses.h"
+#include "kernel/pipe_queue_gc.h"
+#include "util/log.h"
+#include "util/option_parse.h"
+#include "util/strbuf.h"
 
 /* -x without -B.  IPCDump's default was the whole transfer; 64 bytes is four hexdump lines. */
 #define DEFAULT_CONTENT_BYTES 64

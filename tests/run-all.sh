@@ -5,10 +5,30 @@
 # `make check-kernels` (the integration tests again on Debian's 5.10, 6.1 and
 # 6.12 kernels under qemu), and ends with one line
 # "N passed, N failed[, N skipped]" counted from every TAP result.
+# Two checks of its own run last: every program the build and the tests ran
+# comes from a package a fresh Debian machine has or contrib/install-deps.sh
+# installs (tests/install/), and the suite left no new file that .gitignore
+# does not cover (build output included).
 # IPC_SKIP_KERNELS=1 leaves the qemu matrix out (for a quick run).
 set -u
 cd "$(dirname "$0")/.."
 contrib/install-deps.sh --tests || exit 1
+untracked() { git status --porcelain --untracked-files=all 2>/dev/null | sed -n 's/^?? //p'; }
+untracked_before=$(untracked)
+
+# Record every program run from here on (bpftrace's tracepoints need tracefs).
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+rm -f tests/execs.out
+BPFTRACE_STRLEN=200 bpftrace -o tests/execs.out tests/install/execs.bt 2>tests/execs.err &
+exec_tracer=$!
+for _ in $(seq 100); do
+	grep -q '^Attaching' tests/execs.out 2>/dev/null && break
+	kill -0 "$exec_tracer" 2>/dev/null || break
+	sleep 0.1
+done
+stop_exec_tracer() { [ -n "$exec_tracer" ] && kill -INT "$exec_tracer" 2>/dev/null && wait "$exec_tracer" 2>/dev/null; exec_tracer=; }
+trap stop_exec_tracer EXIT
+
 [ -x configure ] || autoreconf -fi || exit 1
 [ -f Makefile ] || ./configure || exit 1
 make -j"$(nproc)" || exit 1
@@ -34,6 +54,24 @@ if [ "${IPC_SKIP_KERNELS:-0}" != 1 ]; then
 	[ "$matrix_status" -ne 0 ] && [ "$matrix_failed" -eq 0 ] && matrix_failed=1
 	passed=$((passed + matrix_passed))
 	failed=$((failed + matrix_failed))
+fi
+
+echo "== the suite's own checks"
+stop_exec_tracer
+# shellcheck disable=SC2046
+if tests/install/packages_of_execs.py tests/execs.out $(contrib/install-deps.sh --list --tests); then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+left=$(diff <(echo "$untracked_before") <(untracked) | sed -n 's/^> /#   /p')
+if [ -z "$left" ]; then
+	echo "ok - the suite left nothing in the tree that .gitignore does not cover"
+	passed=$((passed + 1))
+else
+	echo "not ok - the suite left files in the tree that .gitignore does not cover:"
+	echo "$left"
+	failed=$((failed + 1))
 fi
 
 line="$passed passed, $failed failed"

@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "cgroup_names.h"
-#include "cgroup_paths.h"
+#include "identity/cgroup_names.h"
+#include "identity/cgroup_paths.h"
 #include "tap.h"
 
 #define ID "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"

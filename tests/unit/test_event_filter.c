@@ -2,9 +2,9 @@
 /* Event filters: -t names, pids, comms, /debug/events parameters, matching. */
 #include <string.h>
 
-#include "event_filter.h"
-#include "ipc_names.h"
+#include "events/event_filter.h"
 #include "ipc_types.h"
+#include "kernel/ipc_names.h"
 #include "tap.h"
 
 static char err[512];

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "event_format.h"
+#include "events/event_format.h"
 #include "ipc_types.h"
 #include "tap.h"
 

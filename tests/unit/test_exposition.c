@@ -2,7 +2,7 @@
 /* The exposition writer: escaping, UTF-8 repair, number formats, families. */
 #include <math.h>
 
-#include "exposition.h"
+#include "metrics/exposition.h"
 #include "tap.h"
 
 static const char *label_value(const char *in)

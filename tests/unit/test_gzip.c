@@ -2,8 +2,8 @@
 /* Accept-Encoding negotiation and a gzip round trip. */
 #include <zlib.h>
 
-#include "gzip.h"
 #include "tap.h"
+#include "web/gzip.h"
 
 int main(void)
 {

@@ -2,8 +2,8 @@
 /* Mechanism and signal names. */
 #include <signal.h>
 
-#include "ipc_names.h"
 #include "ipc_types.h"
+#include "kernel/ipc_names.h"
 #include "tap.h"
 
 static const char *sig(int n)

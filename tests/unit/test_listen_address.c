@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "listen_address.h"
 #include "tap.h"
+#include "web/listen_address.h"
 
 static int port_of(const struct listen_address *a)
 {

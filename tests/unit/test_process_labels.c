@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "process_labels.h"
-#include "string_pool.h"
+#include "identity/process_labels.h"
 #include "tap.h"
+#include "util/string_pool.h"
 
 static void parses(const char *list, unsigned int want)
 {

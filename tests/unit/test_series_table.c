@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "series_table.h"
+#include "metrics/series_table.h"
 #include "tap.h"
 
 static struct series_key key(int mechanism, const char *src, const char *dst)

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "ipc_exporter.skel.h"
+#include "ipc_types.h"
+#include "kernel/bpf_loader.h"
+#include "kernel/ipc_names.h"
+#include "util/log.h"
+
+#define KERNEL_BTF_PATH "/sys/kernel/btf/vmlinux"
+
+static const bool mechanism_counted[IPC_MECHANISM_COUNT] = {
+	[IPC_PIPE] = true,
+	[IPC_FIFO] = true,
+	[IPC_SIGNAL] = true,
+	[IPC_UNIX_STREAM] = true,
+	[IPC_UNIX_DGRAM] = true,
+	[IPC_UNIX_SEQPACKET] = true,
+	[IPC_LOOPBACK_TCP] = true,
+	[IPC_LOOPBACK_UDP] = true,
+	[IPC_PTY] = true,
+};
+
+static bool libbpf_verbose;
+
+/* libbpf's own lines only with --verbose: our one-line errors say what failed. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int explain_load_error(int err)
+{
+	if (err == -EPERM && geteuid() != 0) {
+		log_warnx("loading the BPF programs was refused: run as root "
+			  "(or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)");
+	} else if (err == -EPERM) {
+		log_warnx("loading the BPF programs was refused: is the kernel locked down (lockdown=confidentiality) "
+			  "or BPF restricted by an LSM?");
+	} else if (err == -EACCES || err == -EINVAL) {
+		log_warnx("this kernel's BPF verifier rejected the programs (%s); please report it with the "
+			  "output of --verbose and uname -r", strerror(-err));
+	} else {
+		log_warnx("loading the BPF programs failed: %s (run with --verbose for libbpf's log)",
+			  strerror(-err));
+	}
+	return err;
+}
+
+/* Open, size and load one variant of the object; 0 or a negative errno. */
+static int load_variant(struct ipc_exporter_bpf **out, const struct probe_options *opts, bool spin_lock)
+{
+	struct ipc_exporter_bpf *skel = ipc_exporter_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	if (opts->flow_table_size) {
+		bpf_map__set_max_entries(skel->maps.flow_counts_a, opts->flow_table_size);
+		bpf_map__set_max_entries(skel->maps.flow_counts_b, opts->flow_table_size);
+	}
+	if (opts->pipe_table_size)
+		bpf_map__set_max_entries(skel->maps.pipe_queues, opts->pipe_table_size);
+	skel->rodata->self_tgid = (__u32)getpid();
+	skel->rodata->identities = opts->identities;
+	bpf_program__set_autoload(skel->progs.ipc_sched_process_exec, opts->identities & IPC_IDENTITY_EXE);
+	bpf_program__set_autoload(skel->progs.ipc_cgroup_mkdir, opts->identities & IPC_IDENTITY_CGROUP);
+	bpf_program__set_autoload(skel->progs.ipc_sys_exit, spin_lock);
+	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !spin_lock);
+	err = ipc_exporter_bpf__load(skel);
+	if (err) {
+		ipc_exporter_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+int probe_open(struct probe *p, const struct probe_options *opts)
+{
+	struct ipc_exporter_bpf *skel = NULL;
+	bool spin_lock = opts->pipe_lock != PIPE_LOCK_CHOICE_MAP;
+	int err;
+
+	*p = (struct probe){ 0 };
+	libbpf_verbose = opts->verbose;
+	libbpf_set_print(libbpf_log);
+
+	if (access(KERNEL_BTF_PATH, R_OK) != 0) {
+		log_warnx("kernel BTF not found at %s: ipc_exporter needs a kernel built with "
+			  "CONFIG_DEBUG_INFO_BTF=y (Linux 5.10 or later)", KERNEL_BTF_PATH);
+		return -ENOENT;
+	}
+
+	err = load_variant(&skel, opts, spin_lock);
+	/* The verifier refuses bpf_spin_lock in tracing programs before 6.1 or so. */
+	if (err && spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && (err == -EINVAL || err == -EACCES)) {
+		log_info("this kernel does not give tracing programs bpf_spin_lock: pipe queues use map locks");
+		spin_lock = false;
+		err = load_variant(&skel, opts, spin_lock);
+	}
+	if (err)
+		return explain_load_error(err);
+	err = ipc_exporter_bpf__attach(skel);
+	if (err) {
+		log_warnx("attaching the BPF programs failed: %s (run with --verbose for libbpf's log)",
+			  strerror(-err));
+		ipc_exporter_bpf__destroy(skel);
+		return err;
+	}
+	p->skel = skel;
+	p->pipe_map_lock = !spin_lock;
+	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
+					   "pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp,loopback-udp,pty" };
+	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
+					   "unix-dgram" };
+	p->hooks[2] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
+	p->nhooks = 3;
+	if (opts->identities & IPC_IDENTITY_EXE)
+		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/sched_process_exec", "ipc_sched_process_exec",
+							     "" };
+	if (opts->identities & IPC_IDENTITY_CGROUP)
+		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/cgroup_mkdir", "ipc_cgroup_mkdir",
+							     "" };
+	for (unsigned int i = 0; i < p->nhooks; i++)
+		log_info("hook %s (program %s) counts %s", p->hooks[i].hook, p->hooks[i].program,
+			 p->hooks[i].mechanisms);
+	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++)
+		if (!mechanism_counted[m])
+			log_info("mechanism %s is not counted by this version: reported unavailable",
+				 mechanism_name(m));
+	return 0;
+}
+
+void probe_close(struct probe *p)
+{
+	ipc_exporter_bpf__destroy(p->skel);
+	p->skel = NULL;
+}
+
+/*
+ * Map-lock variant: operations that found their pipe's queue locked wait in
+ * a per-CPU ring until the next pipe operation on that CPU.  Make one on
+ * every CPU, from this thread, so that a scrape sees them all.
+ */
+void probe_flush_deferred(const struct probe *p)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	cpu_set_t saved, one;
+	int fds[2];
+	char byte = 0;
+
+	if (!p->pipe_map_lock || ncpus <= 0 || pipe(fds) < 0)
+		return;
+	if (pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0) {
+		for (int cpu = 0; cpu < ncpus && cpu < CPU_SETSIZE; cpu++) {
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one) != 0)
+				continue;	/* offline or not allowed */
+			/* a pipe operation retries one deferred one; the ring has 16: 2 x 8 */
+			for (int round = 0; round < 8; round++)
+				if (write(fds[1], &byte, 1) != 1 || read(fds[0], &byte, 1) != 1)
+					break;
+		}
+		pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+	}
+	close(fds[0]);
+	close(fds[1]);
+}
+
+bool probe_counts_mechanism(const struct probe *p, unsigned int mechanism)
+{
+	(void)p;
+	return mechanism < IPC_MECHANISM_COUNT && mechanism_counted[mechanism];
+}
+
+int probe_exe_paths_fd(const struct probe *p)
+{
+	return bpf_map__fd(p->skel->maps.exe_paths);
+}
+
+int probe_cgroup_paths_fd(const struct probe *p)
+{
+	return bpf_map__fd(p->skel->maps.cgroup_paths);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading, attaching and detaching the kernel programs. */
+#ifndef BPF_LOADER_H
+#define BPF_LOADER_H
+
+#include <stdbool.h>
+
+struct ipc_exporter_bpf;
+
+/* Which lock pipe queues use (see bpf/pipe_attribution.bpf.h). */
+enum pipe_lock_choice {
+	PIPE_LOCK_CHOICE_AUTO = 0,	/* bpf_spin_lock if the kernel allows it, else map locks */
+	PIPE_LOCK_CHOICE_SPIN,
+	PIPE_LOCK_CHOICE_MAP,
+};
+
+struct probe_options {
+	unsigned int flow_table_size;	/* entries per flow table; 0: default */
+	unsigned int pipe_table_size;	/* pipes tracked at once; 0: default */
+	enum pipe_lock_choice pipe_lock;
+	unsigned int identities;	/* IPC_IDENTITY_*: what endpoints carry besides pid and name */
+	bool verbose;			/* libbpf's own messages */
+};
+
+/* A kernel hook in use, and the mechanisms it serves. */
+struct probe_hook {
+	const char *hook;	/* "tp_btf/sys_exit" */
+	const char *program;	/* "ipc_sys_exit_maplock" */
+	const char *mechanisms;	/* "pipe,fifo" */
+};
+
+struct probe {
+	struct ipc_exporter_bpf *skel;
+	struct probe_hook hooks[5];
+	unsigned int nhooks;
+	bool pipe_map_lock;	/* the map-lock variant is loaded */
+};
+
+/* Returns 0, or a negative errno after logging one clear line. */
+int probe_open(struct probe *p, const struct probe_options *opts);
+void probe_close(struct probe *p);
+/* Apply pipe operations deferred on any CPU (map-lock variant only). */
+void probe_flush_deferred(const struct probe *p);
+/* The maps of exec and cgroup paths the kernel notes, for identity names. */
+int probe_exe_paths_fd(const struct probe *p);
+int probe_cgroup_paths_fd(const struct probe *p);
+/* Whether the loaded programs count this mechanism (enum ipc_mechanism). */
+bool probe_counts_mechanism(const struct probe *p, unsigned int mechanism);
+
+#endif

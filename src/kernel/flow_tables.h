@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel's flow tables: swaps the table the programs count into, hands
+ * every entry of the old one to the caller and deletes it, and reads the
+ * cumulative overflow and health counters.
+ */
+#ifndef FLOW_TABLES_H
+#define FLOW_TABLES_H
+
+#include <stdint.h>
+
+#include "ipc_types.h"
+
+struct probe;
+
+struct flow_tables {
+	const struct probe *probe;
+	int active_table;	/* 0: flow_counts_a is in use by the kernel */
+	uint64_t drains;
+	uint64_t flows_drained;	/* kernel entries handed over, all drains */
+};
+
+/* Receives one drained kernel entry. */
+typedef void (*flow_sink)(void *ctx, const struct ipc_flow_key *key, const struct ipc_flow_counts *counts);
+
+void flow_tables_init(struct flow_tables *t, const struct probe *probe);
+/*
+ * Swap the tables, then pass each entry of the old one to sink and delete
+ * it.  0 or a negative errno, logged.
+ */
+int flow_tables_drain(struct flow_tables *t, flow_sink sink, void *ctx);
+/* The kernel's cumulative totals, summed over CPUs; a slot that cannot be read is left as it was. */
+void flow_tables_read_overflow(const struct flow_tables *t, struct ipc_flow_counts overflow[IPC_OVERFLOW_SLOTS]);
+void flow_tables_read_health(const struct flow_tables *t, uint64_t health[IPC_HEALTH_COUNTER_COUNT]);
+
+#endif

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "identity/process_labels.h"
+#include "kernel/bpf_loader.h"
+#include "metrics/flow_collector.h"
+
+int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, size_t series_limit)
+{
+	memset(c, 0, sizeof(*c));
+	c->probe = probe;
+	c->labels = labels;
+	c->series_limit = series_limit;
+	flow_tables_init(&c->tables, probe);
+	identity_names_init(&c->names, probe_exe_paths_fd(probe), probe_cgroup_paths_fd(probe), labels);
+	return -pthread_mutex_init(&c->lock, NULL);
+}
+
+void flow_collector_free(struct flow_collector *c)
+{
+	series_table_free(&c->series);
+	identity_names_free(&c->names);
+	pthread_mutex_destroy(&c->lock);
+}
+
+/* Up to the NUL, zero after it: series keys are compared whole. */
+static void copy_comm(char *dst, const char *src)
+{
+	size_t len = strnlen(src, SERIES_COMM_LEN - 1);
+
+	memset(dst, 0, SERIES_COMM_LEN);
+	memcpy(dst, src, len);
+}
+
+/* One endpoint's labels, those that are exported. */
+static void endpoint_labels(struct flow_collector *c, const struct ipc_endpoint *ep, char *comm, uint32_t *pid,
+			    const char **exe, const char **cgroup)
+{
+	copy_comm(comm, ep->comm);
+	if (c->labels & PROCESS_LABEL_PID)
+		*pid = ep->tgid;
+	if (c->labels & PROCESS_LABEL_EXE)
+		*exe = identity_exe_name(&c->names, ep->exe);
+	if (c->labels & PROCESS_LABEL_CGROUP)
+		*cgroup = identity_cgroup_name(&c->names, ep->cgroup);
+}
+
+/* The [overflow] label set of a mechanism (and signal number). */
+static void overflow_key(struct flow_collector *c, struct series_key *key, uint8_t mechanism, uint8_t signal)
+{
+	const char *overflow = identity_intern(&c->names, OVERFLOW_COMM);
+
+	memset(key, 0, sizeof(*key));
+	key->mechanism = mechanism;
+	key->signal = signal;
+	copy_comm(key->src_comm, OVERFLOW_COMM);
+	copy_comm(key->dst_comm, OVERFLOW_COMM);
+	if (c->labels & PROCESS_LABEL_EXE)
+		key->src_exe = key->dst_exe = overflow;
+	if (c->labels & PROCESS_LABEL_CGROUP)
+		key->src_cgroup = key->dst_cgroup = overflow;
+}
+
+static void add_series(struct flow_collector *c, const struct series_key *key, uint64_t messages, uint64_t bytes)
+{
+	if (series_table_add(&c->series, key, messages, bytes) < 0)
+		c->series_add_failures++;
+}
+
+/* A flow_sink: one drained kernel entry into its label set. */
+static void fold_flow(void *collector, const struct ipc_flow_key *k, const struct ipc_flow_counts *v)
+{
+	struct flow_collector *c = collector;
+	struct series_key key;
+	uint8_t signal = k->mechanism == IPC_SIGNAL ? k->signal : 0;
+
+	memset(&key, 0, sizeof(key));
+	key.mechanism = k->mechanism;
+	key.signal = signal;
+	endpoint_labels(c, &k->src, key.src_comm, &key.src_pid, &key.src_exe, &key.src_cgroup);
+	endpoint_labels(c, &k->dst, key.dst_comm, &key.dst_pid, &key.dst_exe, &key.dst_cgroup);
+	/* Past the limit, a new label set is folded; known ones keep counting. */
+	if (c->series.count >= c->series_limit && !series_table_find(&c->series, &key)) {
+		overflow_key(c, &key, k->mechanism, signal);
+		c->series_folded++;
+	}
+	add_series(c, &key, v->messages, v->bytes);
+}
+
+/* What the kernel could not keep per pair joins the [overflow] label set. */
+static void fold_overflow(struct flow_collector *c)
+{
+	struct ipc_flow_counts now[IPC_OVERFLOW_SLOTS];
+
+	memcpy(now, c->overflow, sizeof(now));
+	flow_tables_read_overflow(&c->tables, now);
+	for (unsigned int slot = 0; slot < IPC_OVERFLOW_SLOTS; slot++) {
+		struct series_key key;
+
+		if (now[slot].messages == c->overflow[slot].messages && now[slot].bytes == c->overflow[slot].bytes)
+			continue;
+		if (slot < IPC_MECHANISM_COUNT)
+			overflow_key(c, &key, slot, 0);
+		else
+			overflow_key(c, &key, IPC_SIGNAL, slot - IPC_MECHANISM_COUNT);
+		add_series(c, &key, now[slot].messages - c->overflow[slot].messages,
+			   now[slot].bytes - c->overflow[slot].bytes);
+		c->overflow[slot] = now[slot];
+	}
+}
+
+int flow_collector_drain(struct flow_collector *c)
+{
+	int err = flow_tables_drain(&c->tables, fold_flow, c);
+
+	fold_overflow(c);
+	flow_tables_read_health(&c->tables, c->health);
+	return err;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Folds the kernel's flow counts into the series table at scrape time, with
+ * each endpoint's labels and the series limit, and keeps the kernel's
+ * cumulative overflow and health counters.
+ */
+#ifndef FLOW_COLLECTOR_H
+#define FLOW_COLLECTOR_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "identity/identity_names.h"
+#include "ipc_types.h"
+#include "kernel/flow_tables.h"
+#include "metrics/series_table.h"
+
+/* The label set that flows past the series limit, or the kernel's full table, are folded into. */
+#define OVERFLOW_COMM "[overflow]"
+
+struct probe;
+
+struct flow_collector {
+	struct probe *probe;
+	unsigned int labels;		/* PROCESS_LABEL_*: optional labels exported */
+	size_t series_limit;		/* label sets; new ones past it are folded into [overflow] */
+	pthread_mutex_t lock;		/* one drain at a time; guards everything below */
+	struct series_table series;
+	struct identity_names names;
+	struct flow_tables tables;
+	uint64_t series_folded;		/* kernel entries folded into [overflow] by the limit */
+	uint64_t series_add_failures;	/* out of memory: entries dropped, counted */
+	uint64_t pipe_queues_collected;	/* idle pipe queues removed */
+	uint64_t pipe_stale_bytes;	/* bytes of pipe queues removed with data */
+	struct ipc_flow_counts overflow[IPC_OVERFLOW_SLOTS];
+	uint64_t health[IPC_HEALTH_COUNTER_COUNT];
+};
+
+int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, size_t series_limit);
+void flow_collector_free(struct flow_collector *c);
+/*
+ * Drain the kernel's flow table into the series table, refresh the
+ * cumulative counters.  Call with c->lock held.
+ */
+int flow_collector_drain(struct flow_collector *c);
+
+#endif

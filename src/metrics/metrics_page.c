@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "identity/process_labels.h"
+#include "kernel/bpf_loader.h"
+#include "kernel/ipc_names.h"
+#include "kernel/local_addresses.h"
+#include "metrics/exposition.h"
+#include "metrics/metrics_page.h"
+#include "metrics/process_stats.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define MAX_LABELS 9
+
+/*
+ * A series' labels after the first (mechanism or signal): the comms, then
+ * the optional ones.  pid_text holds the pids' text.
+ */
+static size_t series_labels(struct metric_label *labels, const struct series_key *k, unsigned int exported,
+			    char pid_text[2][16])
+{
+	size_t n = 1;
+
+	labels[n++] = (struct metric_label){ "src_comm", k->src_comm };
+	labels[n++] = (struct metric_label){ "dst_comm", k->dst_comm };
+	if (exported & PROCESS_LABEL_PID) {
+		snprintf(pid_text[0], 16, "%u", k->src_pid);
+		snprintf(pid_text[1], 16, "%u", k->dst_pid);
+		labels[n++] = (struct metric_label){ "src_pid", pid_text[0] };
+		labels[n++] = (struct metric_label){ "dst_pid", pid_text[1] };
+	}
+	if (exported & PROCESS_LABEL_EXE) {
+		labels[n++] = (struct metric_label){ "src_exe", k->src_exe ? k->src_exe : "" };
+		labels[n++] = (struct metric_label){ "dst_exe", k->dst_exe ? k->dst_exe : "" };
+	}
+	if (exported & PROCESS_LABEL_CGROUP) {
+		labels[n++] = (struct metric_label){ "src_cgroup", k->src_cgroup ? k->src_cgroup : "" };
+		labels[n++] = (struct metric_label){ "dst_cgroup", k->dst_cgroup ? k->dst_cgroup : "" };
+	}
+	return n;
+}
+
+static void render_flow_sample(struct strbuf *out, const char *family, const struct series_key *k,
+			       unsigned int exported, uint64_t value)
+{
+	struct metric_label labels[MAX_LABELS];
+	char pid_text[2][16];
+	size_t n = series_labels(labels, k, exported, pid_text);
+
+	labels[0] = (struct metric_label){ "mechanism", mechanism_name(k->mechanism) };
+	exposition_sample_u64(out, family, labels, n, value);
+}
+
+static int render_messages(struct strbuf *out, const struct series *sorted, size_t n,
+			   const struct flow_collector *c)
+{
+	struct series_table signals_per_pair = { 0 };
+
+	exposition_family(out, "ipc_messages_total", "counter",
+			  "IPC operations from a source to a destination process: one per write-side call "
+			  "that moved data, per datagram, per signal.");
+	for (size_t i = 0; i < n; i++) {
+		struct series_key pair;
+
+		if (sorted[i].key.mechanism != IPC_SIGNAL) {
+			render_flow_sample(out, "ipc_messages_total", &sorted[i].key, c->labels, sorted[i].messages);
+			continue;
+		}
+		/* Signal series are per signal number; this family is per pair. */
+		pair = sorted[i].key;
+		pair.signal = 0;
+		if (series_table_add(&signals_per_pair, &pair, sorted[i].messages, 0) < 0) {
+			series_table_free(&signals_per_pair);
+			return -ENOMEM;
+		}
+	}
+	series_table_sort(&signals_per_pair);
+	for (size_t i = 0; i < signals_per_pair.count; i++)
+		render_flow_sample(out, "ipc_messages_total", &signals_per_pair.entries[i].key, c->labels,
+				   signals_per_pair.entries[i].messages);
+	series_table_free(&signals_per_pair);
+	return 0;
+}
+
+static void render_bytes(struct strbuf *out, const struct series *sorted, size_t n,
+			 const struct flow_collector *c)
+{
+	exposition_family(out, "ipc_bytes_total", "counter",
+			  "Payload bytes moved from a source to a destination process, counted when the "
+			  "destination received them.");
+	for (size_t i = 0; i < n; i++)
+		if (sorted[i].key.mechanism != IPC_SIGNAL)
+			render_flow_sample(out, "ipc_bytes_total", &sorted[i].key, c->labels, sorted[i].bytes);
+}
+
+static void render_signals(struct strbuf *out, const struct series *sorted, size_t n,
+			   const struct flow_collector *c)
+{
+	struct metric_label labels[MAX_LABELS];
+	char name[32], pid_text[2][16];
+	size_t nlabels;
+
+	exposition_family(out, "ipc_signals_total", "counter",
+			  "Signals generated, by signal, from the sending process ([kernel] when the "
+			  "kernel sent it) to the target process.");
+	for (size_t i = 0; i < n; i++) {
+		if (sorted[i].key.mechanism != IPC_SIGNAL)
+			continue;
+		signal_name(sorted[i].key.signal, name, sizeof(name));
+		nlabels = series_labels(labels, &sorted[i].key, c->labels, pid_text);
+		labels[0] = (struct metric_label){ "signal", name };
+		exposition_sample_u64(out, "ipc_signals_total", labels, nlabels, sorted[i].messages);
+	}
+}
+
+static void render_counter(struct strbuf *out, const char *name, const char *help, uint64_t value)
+{
+	exposition_family(out, name, "counter", help);
+	exposition_sample_u64(out, name, NULL, 0, value);
+}
+
+static void render_count_gauge(struct strbuf *out, const char *name, const char *help, uint64_t value)
+{
+	exposition_family(out, name, "gauge", help);
+	exposition_sample_u64(out, name, NULL, 0, value);
+}
+
+static void render_gauge(struct strbuf *out, const char *name, const char *help, double value)
+{
+	exposition_family(out, name, "gauge", help);
+	exposition_sample_double(out, name, NULL, 0, value);
+}
+
+/* The kernel side's counters about itself (enum ipc_health_counter). */
+struct health_metric {
+	enum ipc_health_counter counter;
+	const char *name;
+	const char *help;
+};
+
+static const struct health_metric health_metrics[] = {
+	{ IPC_HEALTH_FLOW_TABLE_FULL, "ipc_exporter_flow_table_full_total",
+	  "Events that found the kernel flow table full and were counted in the [overflow] series of their "
+	  "mechanism." },
+	{ IPC_HEALTH_PIPE_TABLE_FULL, "ipc_exporter_pipe_table_full_total",
+	  "Pipe operations on pipes that could not be tracked (table full): writes counted with "
+	  "dst_comm=\"[unknown]\"." },
+	{ IPC_HEALTH_PIPE_QUEUE_FULL, "ipc_exporter_pipe_queue_full_total",
+	  "Pipe shares settled against an [unknown] peer because a pipe's attribution queue was full." },
+	{ IPC_HEALTH_PIPE_STALE_BYTES, "ipc_exporter_pipe_stale_bytes_total",
+	  "Bytes written to pipes or FIFOs that no reader consumed before the data was discarded or its "
+	  "queue was collected; never attributed." },
+	{ IPC_HEALTH_PIPE_DEFERRED, "ipc_exporter_pipe_deferred_total",
+	  "Pipe operations that found their queue locked (map-lock variant) and were applied later, before "
+	  "the next scrape." },
+	{ IPC_HEALTH_PIPE_LOCK_BUSY, "ipc_exporter_pipe_lock_busy_total",
+	  "Pipe operations that found their queue locked and the deferred ring full (map-lock variant): "
+	  "writes counted with dst_comm=\"[unknown]\"." },
+	{ IPC_HEALTH_PIPE_LOCK_STOLEN, "ipc_exporter_pipe_lock_stolen_total",
+	  "Map-lock variant: pipe locks held for over 100 ms (their release failed) that were taken over." },
+};
+
+static void render_exporter(struct strbuf *out, const struct flow_collector *c)
+{
+	const struct probe *p = c->probe;
+	struct metric_label labels[3];
+
+	exposition_family(out, "ipc_exporter_build_info", "gauge", "Version of ipc_exporter; always 1.");
+	labels[0] = (struct metric_label){ "version", PACKAGE_VERSION };
+	exposition_sample_u64(out, "ipc_exporter_build_info", labels, 1, 1);
+
+	exposition_family(out, "ipc_exporter_hook_info", "gauge",
+			  "Kernel hooks attached, the program chosen for this kernel, and the mechanisms it "
+			  "counts; always 1.");
+	for (unsigned int i = 0; i < p->nhooks; i++) {
+		labels[0] = (struct metric_label){ "hook", p->hooks[i].hook };
+		labels[1] = (struct metric_label){ "program", p->hooks[i].program };
+		labels[2] = (struct metric_label){ "mechanisms", p->hooks[i].mechanisms };
+		exposition_sample_u64(out, "ipc_exporter_hook_info", labels, 3, 1);
+	}
+
+	exposition_family(out, "ipc_exporter_mechanism_available", "gauge",
+			  "1 if the mechanism is counted on this kernel, 0 if it is not (its series then "
+			  "stay absent rather than read as zero traffic).");
+	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
+		labels[0] = (struct metric_label){ "mechanism", mechanism_name(m) };
+		exposition_sample_u64(out, "ipc_exporter_mechanism_available", labels, 1,
+				      probe_counts_mechanism(p, m));
+	}
+
+	for (unsigned int i = 0; i < sizeof(health_metrics) / sizeof(health_metrics[0]); i++) {
+		const struct health_metric *h = &health_metrics[i];
+		uint64_t value = c->health[h->counter];
+
+		if (h->counter == IPC_HEALTH_PIPE_STALE_BYTES)
+			value += c->pipe_stale_bytes;	/* and those of queues collected in user space */
+		render_counter(out, h->name, h->help, value);
+	}
+	render_counter(out, "ipc_exporter_pipe_queues_collected_total",
+		       "Attribution queues of idle pipes removed from the kernel table.",
+		       c->pipe_queues_collected);
+	render_counter(out, "ipc_exporter_series_dropped_total",
+		       "Kernel flow entries that could not be added to the exported series (out of "
+		       "memory).",
+		       c->series_add_failures);
+	render_counter(out, "ipc_exporter_flows_drained_total",
+		       "Kernel flow-table entries moved into the exported series.", c->tables.flows_drained);
+	render_count_gauge(out, "ipc_exporter_series", "Label sets currently exported per family.",
+			   c->series.count);
+	render_count_gauge(out, "ipc_exporter_series_limit",
+			   "Label sets exported at most (--series-limit); new ones past it are folded into the "
+			   "[overflow] label set of their mechanism.",
+			   c->series_limit);
+	render_counter(out, "ipc_exporter_series_folded_total",
+		       "Kernel flow entries folded into an [overflow] label set because the series limit was "
+		       "reached.",
+		       c->series_folded);
+}
+
+/* Only while /debug/events is on (--debug.events): otherwise there is nothing to count. */
+static void render_debug_events(struct strbuf *out, const struct page_event_counts *stats)
+{
+	struct metric_label label;
+
+	if (!stats)
+		return;
+	render_count_gauge(out, "ipc_exporter_debug_events_clients",
+			   "Clients streaming /debug/events now (at most --debug.events-clients).", stats->clients);
+	render_counter(out, "ipc_exporter_debug_events_client_dropped_total",
+		       "Events not sent to a /debug/events client because its buffer was full (it read too "
+		       "slowly); the client is told how many.",
+		       stats->client_dropped);
+	exposition_family(out, "ipc_exporter_events_lost_total", "counter",
+			  "Events the kernel had no room for in the events ring buffer (its consumers read too "
+			  "slowly), by mechanism; every consumer of the mechanism is told.");
+	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++) {
+		label = (struct metric_label){ "mechanism", mechanism_name(m) };
+		exposition_sample_u64(out, "ipc_exporter_events_lost_total", &label, 1,
+				      stats->kernel_lost[m]);
+	}
+}
+
+int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events, struct strbuf *out)
+{
+	struct timespec start, end;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pthread_mutex_lock(&c->lock);
+	local_addresses_refresh(c->probe);	/* the next interval sees new addresses */
+	err = flow_collector_drain(c);
+	series_table_sort(&c->series);
+	if (render_messages(out, c->series.entries, c->series.count, c) < 0)
+		out->failed = true;
+	render_bytes(out, c->series.entries, c->series.count, c);
+	render_signals(out, c->series.entries, c->series.count, c);
+	render_exporter(out, c);
+	pthread_mutex_unlock(&c->lock);
+
+	render_debug_events(out, events);
+	process_stats_render(out);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	render_gauge(out, "ipc_exporter_scrape_duration_seconds",
+		     "Time this scrape took to drain the kernel and write the page.",
+		     (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9);
+	render_gauge(out, "ipc_exporter_scrape_error",
+		     "1 if reading the kernel tables failed in this scrape, else 0.", err < 0);
+	return out->failed ? -ENOMEM : 0;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The /metrics page: IPC series, then the exporter's own. */
+#ifndef METRICS_PAGE_H
+#define METRICS_PAGE_H
+
+#include <stdint.h>
+
+#include "ipc_types.h"
+#include "metrics/flow_collector.h"
+#include "util/strbuf.h"
+
+/* What /debug/events counts, for its families on the page. */
+struct page_event_counts {
+	unsigned int clients;		/* streaming now */
+	uint64_t client_dropped;	/* events a client's full buffer had no room for */
+	uint64_t kernel_lost[IPC_MECHANISM_COUNT];	/* events the kernel ring buffer had no room for */
+};
+
+/*
+ * Drains the kernel and writes the whole page; events is NULL while
+ * /debug/events is off.  0 or a negative errno.
+ */
+int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events, struct strbuf *out);
+
+#endif
