@@ -19,7 +19,7 @@ untracked_before=$(untracked)
 # Record every program run from here on (bpftrace's tracepoints need tracefs).
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 rm -f tests/execs.out
-BPFTRACE_STRLEN=200 bpftrace -o tests/execs.out tests/install/execs.bt 2>tests/execs.err &
+BPFTRACE_STRLEN=128 bpftrace -o tests/execs.out tests/install/execs.bt $$ 2>tests/execs.err &
 exec_tracer=$!
 for _ in $(seq 100); do
 	grep -q '^Attaching' tests/execs.out 2>/dev/null && break
