@@ -64,7 +64,9 @@ struct event_scratch {
 	__u32 content_count;	/* iovecs */
 	__u8 meta_kind;
 	__u8 noted;		/* metadata and content belong to the operation being settled */
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 thread_id;	/* the thread of the noted syscall */
+	char thread_comm[IPC_COMM_LEN];
 	union ipc_event_meta meta;
 	struct ipc_exe_path fifo_path;	/* room for the FIFO path walk */
 };
@@ -280,6 +282,12 @@ __noinline int event_transfer(__u32 bytes, __u32 messages, __u32 where)
 	if (ev->noted) {
 		e->meta_kind = ev->meta_kind;
 		e->meta = ev->meta;
+		e->thread_id = ev->thread_id;
+		__builtin_memcpy(e->thread_comm, ev->thread_comm, IPC_COMM_LEN);
+	} else {
+		e->thread_side = IPC_EVENT_THREAD_UNKNOWN;
+		e->thread_id = 0;
+		__builtin_memset(e->thread_comm, 0, IPC_COMM_LEN);
 	}
 	if (cfg->content_max) {
 		__u32 want = bytes < cfg->content_max ? bytes : cfg->content_max;
@@ -295,14 +303,16 @@ __noinline int event_transfer(__u32 bytes, __u32 messages, __u32 where)
 	return 0;
 }
 
-/* The settle loop's view: fill the ends, then emit. */
+/* The settle loop's view: fill the ends, then emit.  is_read: the acting thread is dst's. */
 static __always_inline void event_settled(__u8 mechanism, const struct ipc_endpoint *src,
-					  const struct ipc_endpoint *dst, __u32 bytes, __u32 messages, __u32 where)
+					  const struct ipc_endpoint *dst, __u32 bytes, __u32 messages, __u32 where,
+					  int is_read)
 {
 	struct event_scratch *ev = event_scratch_if_listening();
 
 	if (!ev)
 		return;
+	ev->event.thread_side = is_read ? IPC_EVENT_THREAD_DST : IPC_EVENT_THREAD_SRC;
 	ev->event.mechanism = mechanism;
 	ev->event.src = *src;
 	ev->event.dst = *dst;
@@ -330,6 +340,8 @@ static __noinline int event_note_transfer(struct file *file, __u8 mechanism, int
 	ev->content_kind = content_kind & 0xff;
 	ev->content_ptr = content_ptr;
 	ev->content_count = content_kind >> 8;
+	ev->thread_id = (__u32)bpf_get_current_pid_tgid();
+	bpf_get_current_comm(ev->thread_comm, sizeof(ev->thread_comm));
 	event_note_file(ev, file, mechanism, is_read);
 	ev->noted = 1;
 	return 1;

@@ -28,9 +28,10 @@ enum ipc_mechanism {
 };
 
 /*
- * One side of a flow: the thread group and the name of the thread that
- * acted, and, only when those labels are asked for, its cgroup and its
- * executable (zero otherwise, so they do not split flows).
+ * One side of a flow: the process (thread group) and its name, which is
+ * its thread-group leader's, and, only when those labels are asked for,
+ * its cgroup and its executable (zero otherwise, so they do not split
+ * flows).  Events add the acting thread (struct ipc_event).
  */
 struct ipc_endpoint {
 	__u32 tgid;
@@ -216,7 +217,17 @@ struct ipc_event {
 	union ipc_event_meta meta;
 	__u16 signal;		/* signal number for IPC_SIGNAL */
 	__u16 pad3[3];
+	/* the thread whose call made the event: which end it is, its id and name */
+	__u8 thread_side;	/* IPC_EVENT_THREAD_* */
+	__u8 pad4[3];
+	__u32 thread_id;
+	char thread_comm[IPC_COMM_LEN];
 };
+
+/* ipc_event.thread_side */
+#define IPC_EVENT_THREAD_UNKNOWN 0	/* kernel-sent signal, or an operation applied late */
+#define IPC_EVENT_THREAD_SRC 1
+#define IPC_EVENT_THREAD_DST 2
 
 /*
  * What consumers want, written by user space into the event_config array:

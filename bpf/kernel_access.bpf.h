@@ -33,16 +33,21 @@ static __always_inline void identity_of_task(struct ipc_endpoint *ep, struct tas
 
 /*
  * Endpoints are map keys and are compared whole: the bytes after the name's
- * NUL must be zero, and not every kernel's comm helpers pad them.
- * The name is read at every event, so a rename (prctl, exec) shows at once.
+ * NUL must be zero (the memset; the string read stops at the NUL).
+ * The name is the process's, its thread-group leader's: threads that name
+ * themselves (redis's io_thd_1, dig's isc-net-0000) still count under their
+ * process.  It is read at every event, so a rename (prctl, exec) shows at once.
  */
 static __always_inline void endpoint_of_current(struct ipc_endpoint *ep)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
 	__builtin_memset(ep, 0, sizeof(*ep));
 	ep->tgid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(ep->comm, sizeof(ep->comm));
+	bpf_probe_read_kernel_str(ep->comm, sizeof(ep->comm), &leader->comm);
 	if (identities)
-		identity_of_task(ep, (struct task_struct *)bpf_get_current_task());
+		identity_of_task(ep, task);
 }
 
 /* A placeholder identity ([kernel], [unknown], ...); `name` is a string literal. */
@@ -167,13 +172,13 @@ static __always_inline struct file *current_fd_file_btf(struct task_struct *task
 }
 
 /*
- * As endpoint_of_current, for any task given as a BTF pointer, without
- * bpf_get_current_comm: the name is two loads, and what that helper does
- * (strscpy_pad: at most 15 bytes, zeros after the NUL) is done with masks.
+ * As endpoint_of_current, for any task given as a BTF pointer, without a
+ * helper call: the leader's name is three loads, and what a string copy
+ * would do (at most 15 bytes, zeros after the NUL) is done with masks.
  */
 static __always_inline void endpoint_of_task_btf(struct ipc_endpoint *ep, struct task_struct *task)
 {
-	const __u64 *name = (const __u64 *)task->comm;
+	const __u64 *name = (const __u64 *)task->group_leader->comm;
 	__u64 lo = name[0], hi = name[1] & 0x00ffffffffffffffULL, zeros;
 	__u32 *comm = (__u32 *)ep->comm;
 

@@ -230,10 +230,10 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 			break;
 		if (is_read) {
 			flow_count_endpoints(mechanism, 0, &m->who, actor, m->messages, m->bytes);
-			event_settled(mechanism, &m->who, actor, m->bytes, m->messages, offset);
+			event_settled(mechanism, &m->who, actor, m->bytes, m->messages, offset, 1);
 		} else {
 			flow_count_endpoints(mechanism, 0, actor, &m->who, m->messages, m->bytes);
-			event_settled(mechanism, actor, &m->who, m->bytes, m->messages, offset);
+			event_settled(mechanism, actor, &m->who, m->bytes, m->messages, offset, 0);
 		}
 		if (offset != EVENT_NO_CONTENT)
 			offset += m->bytes;
@@ -241,19 +241,19 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 	if (out->unsourced) {
 		endpoint_placeholder(&unknown, IPC_COMM_LINE_DISCIPLINE);
 		flow_count_endpoints(mechanism, 0, &unknown, actor, 0, out->unsourced);
-		event_settled(mechanism, &unknown, actor, out->unsourced, 0, EVENT_NO_CONTENT);
+		event_settled(mechanism, &unknown, actor, out->unsourced, 0, EVENT_NO_CONTENT, 1);
 	}
 	if (out->unmatched.bytes) {
 		health_add(IPC_HEALTH_PIPE_QUEUE_FULL, 1);
 		endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
 		if (is_read) {
 			flow_count_endpoints(mechanism, 0, &unknown, actor, 0, out->unmatched.bytes);
-			event_settled(mechanism, &unknown, actor, out->unmatched.bytes, 0, EVENT_NO_CONTENT);
+			event_settled(mechanism, &unknown, actor, out->unmatched.bytes, 0, EVENT_NO_CONTENT, 1);
 		} else {
 			flow_count_endpoints(mechanism, 0, actor, &unknown, out->unmatched.messages,
 					     out->unmatched.bytes);
 			event_settled(mechanism, actor, &unknown, out->unmatched.bytes, out->unmatched.messages,
-				      EVENT_NO_CONTENT);
+				      EVENT_NO_CONTENT, 0);
 		}
 	}
 }

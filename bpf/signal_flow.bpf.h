@@ -32,7 +32,7 @@ static __always_inline int signal_sent_by_current(struct kernel_siginfo *info)
 }
 
 static __always_inline void event_signal(int sig, struct kernel_siginfo *info, const struct ipc_endpoint *src,
-					 const struct ipc_endpoint *dst, int result)
+					 const struct ipc_endpoint *dst, int result, int by_current)
 {
 	struct ipc_event_config *cfg = event_config_on();
 	struct event_scratch *ev;
@@ -55,6 +55,12 @@ static __always_inline void event_signal(int sig, struct kernel_siginfo *info, c
 	if (info != SEND_SIG_NOINFO && info != SEND_SIG_PRIV)
 		e->meta.signal.code = BPF_CORE_READ(info, si_code);
 	e->meta.signal.result = result;
+	if (by_current) {
+		/* the sending thread */
+		e->thread_side = IPC_EVENT_THREAD_SRC;
+		e->thread_id = (__u32)bpf_get_current_pid_tgid();
+		bpf_get_current_comm(e->thread_comm, sizeof(e->thread_comm));
+	}
 	event_submit(ev);
 }
 
@@ -62,17 +68,19 @@ static __always_inline void signal_generated(int sig, struct kernel_siginfo *inf
 					     int result)
 {
 	struct ipc_endpoint src, dst;
+	int by_current;
 
 	if (sig <= 0 || sig > IPC_SIGNAL_MAX)
 		return;
-	if (signal_sent_by_current(info))
+	by_current = signal_sent_by_current(info);
+	if (by_current)
 		endpoint_of_current(&src);
 	else
 		endpoint_placeholder(&src, IPC_COMM_KERNEL);
 	/* the target is a BTF-typed argument on every kernel: loads, no helper calls */
 	endpoint_of_task_btf(&dst, target);
 	flow_count_endpoints(IPC_SIGNAL, sig, &src, &dst, 1, 0);
-	event_signal(sig, info, &src, &dst, result);
+	event_signal(sig, info, &src, &dst, result, by_current);
 }
 
 #endif

@@ -249,6 +249,18 @@ static void text_address(struct strbuf *out, unsigned int *items, const char *ke
 		      port);
 }
 
+/* Which end's thread made the event, or NULL when it is not known. */
+static const char *thread_side(const struct ipc_event *e)
+{
+	switch (e->thread_side) {
+	case IPC_EVENT_THREAD_SRC:
+		return "src";
+	case IPC_EVENT_THREAD_DST:
+		return "dst";
+	}
+	return NULL;
+}
+
 static void text_event(struct strbuf *out, const struct ipc_event *e)
 {
 	unsigned int items = 0;
@@ -287,6 +299,12 @@ static void text_event(struct strbuf *out, const struct ipc_event *e)
 	} else {
 		text_item(out, &items);
 		strbuf_printf(out, "bytes %llu", (unsigned long long)e->bytes);
+	}
+	if (thread_side(e)) {
+		text_item(out, &items);
+		strbuf_printf(out, "%s thread %u(", thread_side(e), e->thread_id);
+		append_text(out, e->thread_comm, IPC_COMM_LEN);
+		strbuf_append(out, ")", 1);
 	}
 	strbuf_append(out, "\n", 1);
 }
@@ -340,6 +358,11 @@ static void json_event(struct strbuf *out, const struct ipc_event *e)
 		if (e->meta_kind == IPC_META_SIGNAL)
 			strbuf_printf(out, ",\"code\":%d,\"result\":\"%s\"", e->meta.signal.code,
 				      signal_result(e->meta.signal.result));
+	}
+	if (thread_side(e)) {
+		strbuf_printf(out, ",\"thread\":{\"end\":\"%s\",\"tid\":%u,\"comm\":", thread_side(e), e->thread_id);
+		append_json_string(out, e->thread_comm, IPC_COMM_LEN);
+		strbuf_append(out, "}", 1);
 	}
 }
 

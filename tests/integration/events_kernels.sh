@@ -132,4 +132,16 @@ check_events "$TEST_TMP/d6" "$p" "signal" \
 	'len([e for e in ev if e["mechanism"] == "signal" and e["signal"] == "SIGCHLD" and e["src"]["comm"] == "[kernel]"]) == 2' >"$TEST_TMP/checks"
 tap_lines <"$TEST_TMP/checks"
 
+# Named threads: both ends are processes; an event names the thread whose
+# call made it (its end, id and name), and a signal its sending thread.
+p=$(unique_prefix h)
+dump_around "$TEST_TMP/d7" "$TOP_BUILDDIR/tests/workloads/thread_workload" "$p" 3 20 50
+threads='{(l.split()[1], int(l.split()[2])) for l in open(truthfile) if l.startswith("thread ")}'
+writes='[e for e in ev if e["mechanism"] == "pipe" and e["src"]["comm"] == prefix + "-w" and "thread" in e]'
+check_events "$TEST_TMP/d7" "$p" "named threads" \
+	'{(e["thread"]["comm"], e["thread"]["tid"]) for e in ev if e["mechanism"] == "signal" and e["src"]["comm"] == prefix + "-w" and e["dst"]["comm"] == prefix + "-r" and e["thread"]["end"] == "src"} == '"$threads" \
+	"len($writes) > 0" \
+	"all((e['thread']['end'], e['thread']['comm']) == ('dst', prefix + '-rt0') or (e['thread']['end'] == 'src' and (e['thread']['comm'], e['thread']['tid']) in $threads) for e in $writes)" >"$TEST_TMP/checks"
+tap_lines <"$TEST_TMP/checks"
+
 tap_finish

@@ -27,6 +27,13 @@ run_case "two writers, one reader reading 64 KiB at a time" 2 1 400 100 65536
 run_case "one writer, two readers taking turns" 1 2 600 128 --reader-pause-us 200
 run_case "writer exits before the reader reads (name kept)" 1 1 20 50 --reader-delay-ms 300
 run_case "writer renames itself (prctl) half-way: each name counted from then on" 1 1 40 100 --rename-after 17
+# Threads that name themselves count under their process's name (the
+# thread-group leader's), for pipe bytes and for signals they send or get.
+prefix=$(unique_prefix p)
+run_ground_truth "4 named writer threads, a named reader thread" pipe "$prefix" \
+	"$TOP_BUILDDIR/tests/workloads/thread_workload" "$prefix" 4 50 100
+threads_named=$(grep -c "_comm=\"$prefix-\(t\|rt\)[0-9]" "$TEST_TMP/after")
+tap_eq "$threads_named" 0 "no series names a thread"
 # Several writers and several readers at once: no hook sees the true
 # interleaving inside pipe_write/pipe_read, so per-pair numbers may be off;
 # totals must stay exact and the per-pair error is measured here.

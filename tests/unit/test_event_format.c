@@ -140,6 +140,33 @@ static void test_pipes_and_sockets(void)
 	       "path without a NUL: no byte past it");
 }
 
+/* src_comm/dst_comm are processes; the thread that acted comes with it when known. */
+static void test_threads(void)
+{
+	struct ipc_event e = event(IPC_PIPE, IPC_META_PIPE, 100, "redis-server", 200, "reader", 5);
+
+	e.meta.pipe.ino = 1;
+	e.thread_side = IPC_EVENT_THREAD_SRC;
+	e.thread_id = 103;
+	set_comm(e.thread_comm, "io_thd_1");
+	tap_str_eq(text(&e, NULL, 0),
+		   TIME_TEXT " pipe 100(redis-server) > 200(reader): inode 1, bytes 5, src thread 103(io_thd_1)\n",
+		   "thread of the writer: text");
+	tap_str_eq(json(&e, NULL, 0),
+		   TIME_JSON ",\"mechanism\":\"pipe\",\"src\":{\"pid\":100,\"comm\":\"redis-server\"},"
+			     "\"dst\":{\"pid\":200,\"comm\":\"reader\"},\"bytes\":5,\"messages\":1,\"inode\":1,"
+			     "\"thread\":{\"end\":\"src\",\"tid\":103,\"comm\":\"io_thd_1\"}}\n",
+		   "thread of the writer: JSON");
+	e.thread_side = IPC_EVENT_THREAD_DST;
+	memset(e.thread_comm, 0, sizeof(e.thread_comm));
+	set_comm(e.thread_comm, "a\"b");
+	tap_ok(strstr(json(&e, NULL, 0), "\"thread\":{\"end\":\"dst\",\"tid\":103,\"comm\":\"a\\\"b\"}") != NULL,
+	       "thread of the reader: JSON, name escaped");
+	e.thread_side = IPC_EVENT_THREAD_UNKNOWN;
+	tap_ok(strstr(text(&e, NULL, 0), "thread") == NULL && strstr(json(&e, NULL, 0), "thread") == NULL,
+	       "no thread item when the acting thread is not known");
+}
+
 static void test_loopback_and_pty(void)
 {
 	struct ipc_event e = event(IPC_LOOPBACK_TCP, IPC_META_INET, 10, "curl", 20, "nginx", 512);
@@ -417,6 +444,7 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_pipes_and_sockets();
+	test_threads();
 	test_loopback_and_pty();
 	test_signals();
 	test_hostile_comms();

@@ -51,7 +51,7 @@ static void set_name(const char *role)
 }
 
 /* Byte k of every stream: all 256 values, and a shift every 256 bytes. */
-static unsigned char pattern(long k)
+static inline unsigned char pattern(long k)
 {
 	return (unsigned char)(k * 7 + k / 256);
 }
