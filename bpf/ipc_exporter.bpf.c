@@ -240,3 +240,61 @@ int BPF_PROG(ipc_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	cgroup_made(cgrp, path);
 	return 0;
 }
+
+/* TCP sockets set up and closed: their queues start afresh or end (bpf/socket_flow.bpf.h). */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ipc_inet_sock_set_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	tcp_state_changed((struct sock *)sk, oldstate, newstate);
+	return 0;
+}
+
+/*
+ * The sweep, run by user space over every open file of every task: each
+ * pipe, FIFO, socket and pty still open stamps its queue with the sweep's
+ * generation (bpf/queue_lifecycle.bpf.h).
+ */
+struct sweep_scratch {
+	__u8 file_head[FILE_HEAD_BYTES] __attribute__((aligned(8)));
+	__u8 inode_head[INODE_HEAD_BYTES] __attribute__((aligned(8)));
+	__u64 pipefs_sb;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sweep_scratch);
+} sweep_scratch SEC(".maps");
+
+SEC("iter/task_file")
+int ipc_queue_sweep(struct bpf_iter__task_file *ctx)
+{
+	struct peer_name connected = { 0, PEER_NAME_NONE };
+	struct file *file = ctx->file;
+	struct sweep_scratch *s;
+	struct file_head f;
+	struct inode_head h;
+	struct pipe_key key;
+	__u8 mechanism, unsourced;
+	__u32 zero = 0, gen = queue_sweep_gen;
+	int is_read;
+
+	s = bpf_map_lookup_elem(&sweep_scratch, &zero);
+	if (!file || !s || !file_head_of(file, s->file_head, &f) || !inode_head_of(f.inode, s->inode_head, &h))
+		return 0;
+	if (pipe_of_inode(&h, f.private_data, &s->pipefs_sb, &key, &mechanism)) {
+		queue_seen(&key, gen);
+		return 0;
+	}
+	/*
+	 * Both ways: a socket also keeps alive what it sent that its peer has
+	 * not read, even before the peer is accepted and has a file of its own.
+	 */
+	for (is_read = 0; is_read < 2; is_read++) {
+		if (socket_of_file(f.private_data, h.mode, is_read, &connected, &key, &mechanism) ||
+		    pty_key_of_file(f.private_data, &h, is_read, &key, &mechanism, &unsourced))
+			queue_seen(&key, gen);
+	}
+	return 0;
+}

@@ -113,6 +113,11 @@ enum ipc_health_counter {
 	IPC_HEALTH_PIPE_LOCK_BUSY,
 	/* map-lock variant: a lock held for over 100 ms (its release failed) was taken over */
 	IPC_HEALTH_PIPE_LOCK_STOLEN,
+	/* queues made, and queues the kernel side dropped (their object closed or was replaced) */
+	IPC_HEALTH_QUEUES_CREATED,
+	IPC_HEALTH_QUEUES_DROPPED,
+	/* a user already held its share of the queue table: its new queue was refused */
+	IPC_HEALTH_QUEUE_QUOTA,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 
@@ -143,6 +148,11 @@ struct pipe_queue {
 	__u8 pooled;		/* pool entries in use */
 	__u64 last_active_ns;	/* for garbage collection in user space */
 	struct pipe_key owner;	/* detects an entry deleted and reused under us */
+	/* lifecycle (bpf/queue_lifecycle.bpf.h) */
+	__u32 born_sweep;	/* queue_sweep_gen when it was made */
+	__u32 seen_sweep;	/* the last sweep that found its object alive */
+	__u32 creator_uid;	/* whose quota it counts against */
+	__u32 pad2;
 	struct pipe_share shares[PIPE_QUEUE_SLOTS];	/* ordered, oldest first */
 	struct pipe_share pool[PIPE_POOL_SLOTS];	/* after them, order lost */
 };

@@ -18,6 +18,7 @@ struct {
 	__type(value, struct pipe_queue);
 } pipe_queues SEC(".maps");
 
+#include "queue_lifecycle.bpf.h"	/* made, dropped, swept */
 #include "socket_flow.bpf.h"	/* stream sockets share these queues */
 #include "pty_flow.bpf.h"	/* and so do pseudo-terminals */
 #include "event_output.bpf.h"
@@ -150,17 +151,19 @@ static __always_inline int pipe_key_equal(const struct pipe_key *a, const struct
 	return a->pipe == b->pipe && a->ino == b->ino;
 }
 
+/* The queue of `key`, made if need be; NULL (counted) when the table or the user's share is full. */
 static __always_inline struct pipe_queue *pipe_queue_get(const struct pipe_key *key, void *fresh_bytes)
 {
-	struct pipe_queue *fresh = fresh_bytes;
 	struct pipe_queue *q = bpf_map_lookup_elem(&pipe_queues, key);
 
 	if (q)
 		return q;
-	__builtin_memset(fresh, 0, sizeof(*fresh));
-	fresh->owner = *key;
-	bpf_map_update_elem(&pipe_queues, key, fresh, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&pipe_queues, key);
+	if (pipe_queue_create(key, fresh_bytes) < 0)
+		return NULL;
+	q = bpf_map_lookup_elem(&pipe_queues, key);
+	if (!q)
+		health_add(IPC_HEALTH_PIPE_TABLE_FULL, 1);
+	return q;
 }
 
 /*
@@ -273,7 +276,6 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 	q = pipe_queue_get(&op->key, scratch->fresh);
 	if (!q) {
 		/* No room to track this pipe: count the write with an unknown reader. */
-		health_add(IPC_HEALTH_PIPE_TABLE_FULL, 1);
 		if (!op->is_read) {
 			endpoint_placeholder(&unknown, IPC_COMM_UNKNOWN);
 			flow_count_endpoints(op->mechanism, 0, &op->actor, &unknown, op->messages, op->bytes);

@@ -102,9 +102,9 @@ static __always_inline void pty_opened(struct file *file)
 	if (!tty || !is_master)
 		return;
 	key.pipe = (__u64)tty;
-	bpf_map_delete_elem(&pipe_queues, &key);
+	queue_drop(&key);
 	key.pipe = (__u64)BPF_CORE_READ(tty, link);
-	bpf_map_delete_elem(&pipe_queues, &key);
+	queue_drop(&key);
 }
 
 #endif

@@ -97,7 +97,7 @@ static __always_inline void unix_queue_forget(struct sock *sk)
 {
 	struct pipe_key key = { .pipe = (__u64)sk, .ino = UNIX_QUEUE_TAG };
 
-	bpf_map_delete_elem(&pipe_queues, &key);
+	queue_drop(&key);
 }
 
 /*
@@ -160,7 +160,8 @@ static __always_inline int tcp_direction_key(struct sock *sk, int is_read, struc
 	if (!dst || !(BPF_CORE_READ(dst, dev, flags) & IFF_LOOPBACK))
 		return 0;
 	inet_local_remote(sk, local, remote);
-	local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* inet_sport, not skc_num: closing clears skc_num before inet_sock_set_state runs */
+	local_port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	/* a sender writes local -> remote; the receiver reads that as remote -> local */
@@ -315,6 +316,35 @@ static __always_inline void datagram_being_received(const struct sk_buff *skb)
 	thread = bpf_get_current_pid_tgid();
 	value = (__u64)sender;
 	bpf_map_update_elem(&dgram_sender, &thread, &value, BPF_ANY);
+}
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define SOCK_DEAD 0	/* enum sock_flags: the owner closed the socket */
+
+/*
+ * inet_sock_set_state: a connection of this end was set up (nothing has
+ * moved either way yet: queues at its two directions were left by an
+ * earlier connection with the same addresses and ports), or a socket its
+ * owner closed is done (nobody will read what was sent to it; the other
+ * direction stays for the peer, which drops it when it closes in turn).
+ */
+static __always_inline void tcp_state_changed(struct sock *sk, int oldstate, int newstate)
+{
+	struct pipe_key key;
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	if (oldstate == TCP_SYN_SENT && newstate == TCP_ESTABLISHED) {
+		if (tcp_direction_key(sk, 0, &key))
+			queue_drop(&key);
+		if (tcp_direction_key(sk, 1, &key))
+			queue_drop(&key);
+	} else if (newstate == TCP_CLOSE && (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))) {
+		if (tcp_direction_key(sk, 1, &key))
+			queue_drop(&key);
+	}
 }
 
 /*

@@ -14,7 +14,7 @@
 #include "identity/process_labels.h"
 #include "kernel/bpf_loader.h"
 #include "kernel/local_addresses.h"
-#include "kernel/pipe_queue_gc.h"
+#include "kernel/queue_sweep.h"
 #include "metrics/flow_collector.h"
 #include "util/log.h"
 #include "util/option_parse.h"
@@ -24,7 +24,7 @@
 #define DEFAULT_LISTEN_ADDRESS ":19163"
 #define DEFAULT_TELEMETRY_PATH "/metrics"
 /* Idle pipe queues are collected, and the host's addresses re-read, this often. */
-#define GC_INTERVAL_SECONDS 30
+#define ADDRESS_REFRESH_SECONDS 30
 #define DEFAULT_SERIES_LIMIT 10000
 
 struct exporter_config {
@@ -73,7 +73,10 @@ static void usage(FILE *out)
 		"  --web.telemetry-path=PATH   path of the metrics page (default %s)\n"
 		"  --flow-table-size=N         kernel flow entries between two scrapes\n"
 		"                              (default 16384; the rest is counted as overflow)\n"
-		"  --pipe-table-size=N         pipes tracked at once (default 16384)\n"
+		"  --pipe-table-size=N         pipes, FIFOs, socket directions and ptys with\n"
+		"                              data in flight at once (default 16384)\n"
+		"  --queue-quota=N             of those, the most one user may hold (default\n"
+		"                              half the table), so no user fills it for others\n"
 		"  --pipe-lock=auto|spin|map   how pipe queues are locked: bpf_spin_lock where\n"
 		"                              the kernel allows it (auto, default) or map locks\n"
 		"  --process-labels=LIST       more labels per flow besides src_comm/dst_comm, any\n"
@@ -100,6 +103,7 @@ enum {
 	OPT_TELEMETRY,
 	OPT_FLOW_TABLE,
 	OPT_PIPE_TABLE,
+	OPT_QUEUE_QUOTA,
 	OPT_PIPE_LOCK,
 	OPT_PROCESS_LABELS,
 	OPT_SERIES_LIMIT,
@@ -116,6 +120,7 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "web.telemetry-path", required_argument, NULL, OPT_TELEMETRY },
 		{ "flow-table-size", required_argument, NULL, OPT_FLOW_TABLE },
 		{ "pipe-table-size", required_argument, NULL, OPT_PIPE_TABLE },
+		{ "queue-quota", required_argument, NULL, OPT_QUEUE_QUOTA },
 		{ "pipe-lock", required_argument, NULL, OPT_PIPE_LOCK },
 		{ "process-labels", required_argument, NULL, OPT_PROCESS_LABELS },
 		{ "series-limit", required_argument, NULL, OPT_SERIES_LIMIT },
@@ -151,6 +156,10 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		case OPT_PIPE_TABLE:
 			if (option_parse_uint("--pipe-table-size", optarg, 16, 1u << 22,
 					      &cfg->probe.pipe_table_size) < 0)
+				return -1;
+			break;
+		case OPT_QUEUE_QUOTA:
+			if (option_parse_uint("--queue-quota", optarg, 1, 1u << 22, &cfg->probe.queue_quota) < 0)
 				return -1;
 			break;
 		case OPT_PIPE_LOCK:
@@ -231,7 +240,9 @@ int main(int argc, char **argv)
 	struct event_stream *stream = NULL;
 	struct debug_events *debug_events = NULL;
 	struct probe probe;
-	struct timespec gc_wait = { .tv_sec = GC_INTERVAL_SECONDS };
+	struct timespec tick = { .tv_sec = 1 };
+	struct queue_sweep_counts sweep = { 0 };
+	time_t last_sweep = time(NULL), last_refresh = time(NULL);
 	char err[256];
 	sigset_t stop_signals;
 	int sig, status = 1;
@@ -298,20 +309,22 @@ int main(int argc, char **argv)
 		goto out_debug_events;
 
 	for (;;) {
-		sig = sigtimedwait(&stop_signals, NULL, &gc_wait);
+		sig = sigtimedwait(&stop_signals, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM) {
 			log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
-		if (sig < 0 && errno == EAGAIN) {
-			struct pipe_queue_gc_counts gc = { 0 };
-
-			pipe_queue_gc(&probe, &gc);
+		/* every few seconds, and at once when the queue table fills */
+		if (queue_sweep_due(&probe, &sweep) || time(NULL) - last_sweep >= QUEUE_SWEEP_SECONDS) {
+			queue_sweep(&probe, &sweep);
+			last_sweep = time(NULL);
 			pthread_mutex_lock(&collector.lock);
-			collector.pipe_queues_collected += gc.collected;
-			collector.pipe_stale_bytes += gc.stale_bytes;
+			collector.queues = sweep;
 			pthread_mutex_unlock(&collector.lock);
+		}
+		if (time(NULL) - last_refresh >= ADDRESS_REFRESH_SECONDS) {
 			local_addresses_refresh(&probe);
+			last_refresh = time(NULL);
 		}
 	}
 	status = 0;

@@ -18,7 +18,7 @@
 #include "kernel/bpf_loader.h"
 #include "kernel/ipc_names.h"
 #include "kernel/local_addresses.h"
-#include "kernel/pipe_queue_gc.h"
+#include "kernel/queue_sweep.h"
 #include "util/log.h"
 #include "util/option_parse.h"
 #include "util/strbuf.h"
@@ -324,7 +324,8 @@ int main(int argc, char **argv)
 	struct probe probe;
 	struct sigaction sa = { .sa_handler = interrupt_write };
 	sigset_t set;
-	time_t last_refresh;
+	time_t last_refresh, last_sweep;
+	struct queue_sweep_counts sweep = { 0 };
 	int err, status = 1;
 	bool verbose = false;
 
@@ -359,7 +360,7 @@ int main(int argc, char **argv)
 	if (probe_open(&probe, &opts) < 0)
 		return 1;
 	local_addresses_refresh(&probe);
-	last_refresh = time(NULL);
+	last_refresh = last_sweep = time(NULL);
 	err = event_stream_open(&stream, &probe);
 	if (err < 0) {
 		log_warnx("cannot open the event stream: %s", strerror(-err));
@@ -369,12 +370,13 @@ int main(int argc, char **argv)
 	event_stream_subscribe(stream, &d.sub);
 
 	while (wait_signal(&set, &d, &status) < 0) {
+		/* as the exporter does: room for new queues, new addresses */
+		if (queue_sweep_due(&probe, &sweep) || time(NULL) - last_sweep >= QUEUE_SWEEP_SECONDS) {
+			queue_sweep(&probe, &sweep);
+			last_sweep = time(NULL);
+		}
 		if (time(NULL) - last_refresh >= ADDRESS_REFRESH_SECONDS) {
-			struct pipe_queue_gc_counts gc = { 0 };
-
-			/* as the exporter does: new addresses, and room for new pipes */
 			local_addresses_refresh(&probe);
-			pipe_queue_gc(&probe, &gc);
 			last_refresh = time(NULL);
 		}
 	}

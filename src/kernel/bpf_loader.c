@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "ipc_exporter.skel.h"
@@ -73,6 +74,9 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	}
 	if (opts->pipe_table_size)
 		bpf_map__set_max_entries(skel->maps.pipe_queues, opts->pipe_table_size);
+	/* No user may fill the table for the others (bpf/queue_lifecycle.bpf.h). */
+	skel->rodata->queue_quota = opts->queue_quota ? opts->queue_quota
+						      : bpf_map__max_entries(skel->maps.pipe_queues) / 2;
 	skel->rodata->self_tgid = (__u32)getpid();
 	skel->rodata->identities = opts->identities;
 	bpf_program__set_autoload(skel->progs.ipc_sched_process_exec, opts->identities & IPC_IDENTITY_EXE);
@@ -127,7 +131,9 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
 					   "unix-dgram" };
 	p->hooks[2] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
-	p->nhooks = 3;
+	p->hooks[3] = (struct probe_hook){ "tp_btf/inet_sock_set_state", "ipc_inet_sock_set_state", "" };
+	p->hooks[4] = (struct probe_hook){ "iter/task_file", "ipc_queue_sweep", "" };
+	p->nhooks = 5;
 	if (opts->identities & IPC_IDENTITY_EXE)
 		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/sched_process_exec", "ipc_sched_process_exec",
 							     "" };
@@ -135,8 +141,8 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/cgroup_mkdir", "ipc_cgroup_mkdir",
 							     "" };
 	for (unsigned int i = 0; i < p->nhooks; i++)
-		log_info("hook %s (program %s) counts %s", p->hooks[i].hook, p->hooks[i].program,
-			 p->hooks[i].mechanisms);
+		log_info("hook %s (program %s)%s%s", p->hooks[i].hook, p->hooks[i].program,
+			 p->hooks[i].mechanisms[0] ? " counts " : "", p->hooks[i].mechanisms);
 	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++)
 		if (!mechanism_counted[m])
 			log_info("mechanism %s is not counted by this version: reported unavailable",
@@ -195,4 +201,17 @@ int probe_exe_paths_fd(const struct probe *p)
 int probe_cgroup_paths_fd(const struct probe *p)
 {
 	return bpf_map__fd(p->skel->maps.cgroup_paths);
+}
+
+int probe_health(const struct probe *p, unsigned int counter, uint64_t *value)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 percpu[ncpus > 0 ? ncpus : 1], sum = 0;
+
+	if (ncpus <= 0 || bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.health_counters), &counter, percpu))
+		return -1;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		sum += percpu[cpu];
+	*value = sum;
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define BPF_LOADER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct ipc_exporter_bpf;
 
@@ -17,6 +18,7 @@ enum pipe_lock_choice {
 struct probe_options {
 	unsigned int flow_table_size;	/* entries per flow table; 0: default */
 	unsigned int pipe_table_size;	/* pipes tracked at once; 0: default */
+	unsigned int queue_quota;	/* queues one user may hold; 0: half the table */
 	enum pipe_lock_choice pipe_lock;
 	unsigned int identities;	/* IPC_IDENTITY_*: what endpoints carry besides pid and name */
 	bool verbose;			/* libbpf's own messages */
@@ -31,7 +33,7 @@ struct probe_hook {
 
 struct probe {
 	struct ipc_exporter_bpf *skel;
-	struct probe_hook hooks[5];
+	struct probe_hook hooks[8];
 	unsigned int nhooks;
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
 };
@@ -41,6 +43,8 @@ int probe_open(struct probe *p, const struct probe_options *opts);
 void probe_close(struct probe *p);
 /* Apply pipe operations deferred on any CPU (map-lock variant only). */
 void probe_flush_deferred(const struct probe *p);
+/* A health counter (enum ipc_health_counter), summed over CPUs, into *value; 0 or -1. */
+int probe_health(const struct probe *p, unsigned int counter, uint64_t *value);
 /* The maps of exec and cgroup paths the kernel notes, for identity names. */
 int probe_exe_paths_fd(const struct probe *p);
 int probe_cgroup_paths_fd(const struct probe *p);

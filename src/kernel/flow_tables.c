@@ -94,17 +94,6 @@ void flow_tables_read_overflow(const struct flow_tables *t, struct ipc_flow_coun
 
 void flow_tables_read_health(const struct flow_tables *t, uint64_t health[IPC_HEALTH_COUNTER_COUNT])
 {
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 percpu_values[ncpus];
-	int fd = bpf_map__fd(t->probe->skel->maps.health_counters);
-
-	for (__u32 counter = 0; counter < IPC_HEALTH_COUNTER_COUNT; counter++) {
-		__u64 sum = 0;
-
-		if (bpf_map_lookup_elem(fd, &counter, percpu_values))
-			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			sum += percpu_values[cpu];
-		health[counter] = sum;
-	}
+	for (__u32 counter = 0; counter < IPC_HEALTH_COUNTER_COUNT; counter++)
+		probe_health(t->probe, counter, &health[counter]);
 }

@@ -13,6 +13,7 @@
 #include "identity/identity_names.h"
 #include "ipc_types.h"
 #include "kernel/flow_tables.h"
+#include "kernel/queue_sweep.h"
 #include "metrics/series_table.h"
 
 /* The label set that flows past the series limit, or the kernel's full table, are folded into. */
@@ -30,8 +31,7 @@ struct flow_collector {
 	struct flow_tables tables;
 	uint64_t series_folded;		/* kernel entries folded into [overflow] by the limit */
 	uint64_t series_add_failures;	/* out of memory: entries dropped, counted */
-	uint64_t pipe_queues_collected;	/* idle pipe queues removed */
-	uint64_t pipe_stale_bytes;	/* bytes of pipe queues removed with data */
+	struct queue_sweep_counts queues;	/* what the sweeps removed (the main thread copies it in) */
 	struct ipc_flow_counts overflow[IPC_OVERFLOW_SLOTS];
 	uint64_t health[IPC_HEALTH_COUNTER_COUNT];
 };

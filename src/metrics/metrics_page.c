@@ -166,7 +166,34 @@ static const struct health_metric health_metrics[] = {
 	  "writes counted with dst_comm=\"[unknown]\"." },
 	{ IPC_HEALTH_PIPE_LOCK_STOLEN, "ipc_exporter_pipe_lock_stolen_total",
 	  "Map-lock variant: pipe locks held for over 100 ms (their release failed) that were taken over." },
+	{ IPC_HEALTH_QUEUES_CREATED, "ipc_exporter_queues_created_total",
+	  "Attribution queues made: one per pipe, FIFO, socket direction or pty that carried data." },
+	{ IPC_HEALTH_QUEUE_QUOTA, "ipc_exporter_queue_quota_refused_total",
+	  "Queues refused because their user already held its share of the queue table "
+	  "(--queue-quota): that user's writes counted with dst_comm=\"[unknown]\"." },
 };
+
+/* The attribution queue table: what made room in it, and the sweeps that find dead objects. */
+static void render_queue_lifecycle(struct strbuf *out, const struct flow_collector *c)
+{
+	const struct { const char *reason; uint64_t value; } removed[] = {
+		{ "closed", c->health[IPC_HEALTH_QUEUES_DROPPED] },
+		{ "swept", c->queues.dead },
+		{ "idle", c->queues.idle },
+	};
+	struct metric_label label;
+
+	exposition_family(out, "ipc_exporter_queues_removed_total", "counter",
+			  "Attribution queues removed: closed (the kernel saw the socket close or its "
+			  "addresses start afresh), swept (no open file has the object any more), idle "
+			  "(the idle limits, a safety net).");
+	for (unsigned int i = 0; i < sizeof(removed) / sizeof(removed[0]); i++) {
+		label = (struct metric_label){ "reason", removed[i].reason };
+		exposition_sample_u64(out, "ipc_exporter_queues_removed_total", &label, 1, removed[i].value);
+	}
+	render_counter(out, "ipc_exporter_queue_sweeps_total",
+		       "Sweeps of the attribution queue table for objects no longer open.", c->queues.sweeps);
+}
 
 static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 {
@@ -201,12 +228,13 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 		uint64_t value = c->health[h->counter];
 
 		if (h->counter == IPC_HEALTH_PIPE_STALE_BYTES)
-			value += c->pipe_stale_bytes;	/* and those of queues collected in user space */
+			value += c->queues.stale_bytes;	/* and those of queues removed in user space */
 		render_counter(out, h->name, h->help, value);
 	}
 	render_counter(out, "ipc_exporter_pipe_queues_collected_total",
-		       "Attribution queues of idle pipes removed from the kernel table.",
-		       c->pipe_queues_collected);
+		       "Attribution queues removed for idleness (also in ipc_exporter_queues_removed_total).",
+		       c->queues.idle);
+	render_queue_lifecycle(out, c);
 	render_counter(out, "ipc_exporter_series_dropped_total",
 		       "Kernel flow entries that could not be added to the exported series (out of "
 		       "memory).",
