@@ -112,6 +112,8 @@ enum ipc_health_counter {
 	IPC_HEALTH_PIPE_LOCK_BUSY,
 	/* map-lock variant: a lock held for over 100 ms (its release failed) was taken over */
 	IPC_HEALTH_PIPE_LOCK_STOLEN,
+	/* entries inserted into a flow table: user space tells the active table's fill from it */
+	IPC_HEALTH_FLOW_INSERTS,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ipc_exporter: serves the host's IPC flows to Prometheus. */
-#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -25,6 +24,8 @@
 #define DEFAULT_TELEMETRY_PATH "/metrics"
 /* Idle pipe queues are collected, and the host's addresses re-read, this often. */
 #define GC_INTERVAL_SECONDS 30
+/* How often the flow table's fill is read: it is drained in the background when half full. */
+#define FLOW_FILL_POLL_SECONDS 1
 #define DEFAULT_SERIES_LIMIT 10000
 
 struct exporter_config {
@@ -60,6 +61,14 @@ static bool in_initial_pid_namespace(void)
 	return initial;
 }
 
+static time_t monotonic_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -71,8 +80,9 @@ static void usage(FILE *out)
 		"  --web.listen-address=ADDR   address to serve on: HOST:PORT, :PORT (all\n"
 		"                              interfaces) or [IPV6]:PORT (default %s)\n"
 		"  --web.telemetry-path=PATH   path of the metrics page (default %s)\n"
-		"  --flow-table-size=N         kernel flow entries between two scrapes\n"
-		"                              (default 16384; the rest is counted as overflow)\n"
+		"  --flow-table-size=N         distinct flows the kernel holds between two drains\n"
+		"                              (default 16384; drained at each scrape and when\n"
+		"                              half full; the rest is counted as overflow)\n"
 		"  --pipe-table-size=N         pipes tracked at once (default 16384)\n"
 		"  --pipe-lock=auto|spin|map   how pipe queues are locked: bpf_spin_lock where\n"
 		"                              the kernel allows it (auto, default) or map locks\n"
@@ -231,7 +241,8 @@ int main(int argc, char **argv)
 	struct event_stream *stream = NULL;
 	struct debug_events *debug_events = NULL;
 	struct probe probe;
-	struct timespec gc_wait = { .tv_sec = GC_INTERVAL_SECONDS };
+	struct timespec poll_wait = { .tv_sec = FLOW_FILL_POLL_SECONDS };
+	time_t next_gc;
 	char err[256];
 	sigset_t stop_signals;
 	int sig, status = 1;
@@ -297,15 +308,19 @@ int main(int argc, char **argv)
 			      debug_events) < 0)
 		goto out_debug_events;
 
+	next_gc = monotonic_seconds() + GC_INTERVAL_SECONDS;
 	for (;;) {
-		sig = sigtimedwait(&stop_signals, NULL, &gc_wait);
+		sig = sigtimedwait(&stop_signals, NULL, &poll_wait);
 		if (sig == SIGINT || sig == SIGTERM) {
 			log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
-		if (sig < 0 && errno == EAGAIN) {
+		/* However rarely Prometheus scrapes, a filling table is drained before it overflows. */
+		flow_collector_drain_if_filling(&collector);
+		if (monotonic_seconds() >= next_gc) {
 			struct pipe_queue_gc_counts gc = { 0 };
 
+			next_gc = monotonic_seconds() + GC_INTERVAL_SECONDS;
 			pipe_queue_gc(&probe, &gc);
 			pthread_mutex_lock(&collector.lock);
 			collector.pipe_queues_collected += gc.collected;

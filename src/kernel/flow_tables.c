@@ -30,6 +30,7 @@ static int drain_table(struct flow_tables *t, int fd, flow_sink sink, void *ctx)
 	bool first = true, done = false;
 	int err;
 
+	t->last_drained = 0;
 	while (!done) {
 		__u32 count = DRAIN_BATCH;
 
@@ -41,9 +42,27 @@ static int drain_table(struct flow_tables *t, int fd, flow_sink sink, void *ctx)
 		for (__u32 i = 0; i < count; i++)
 			sink(ctx, &keys[i], &values[i]);
 		t->flows_drained += count;
+		t->last_drained += count;
 		in_batch = out_batch;
 		first = false;
 	}
+	return 0;
+}
+
+/* One health counter summed over CPUs; 0 or a negative errno (then *sum is left as it was). */
+static int read_health_counter(const struct flow_tables *t, __u32 counter, uint64_t *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 percpu_values[ncpus];
+	int fd = bpf_map__fd(t->probe->skel->maps.health_counters);
+	uint64_t total = 0;
+	int err = bpf_map_lookup_elem(fd, &counter, percpu_values);
+
+	if (err)
+		return err;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		total += percpu_values[cpu];
+	*sum = total;
 	return 0;
 }
 
@@ -65,12 +84,27 @@ int flow_tables_drain(struct flow_tables *t, flow_sink sink, void *ctx)
 		log_warnx("swapping the flow tables failed: %s", strerror(-err));
 		return err;
 	}
+	/* Every program that could insert into the old table has finished. */
+	read_health_counter(t, IPC_HEALTH_FLOW_INSERTS, &t->inserts_at_swap);
 	err = drain_table(t, tables[t->active_table], sink, ctx);
 	t->active_table = next;
 	t->drains++;
 	if (err < 0)
 		log_warnx("draining the flow table failed: %s", strerror(-err));
 	return err;
+}
+
+uint32_t flow_tables_capacity(const struct flow_tables *t)
+{
+	return bpf_map__max_entries(t->probe->skel->maps.flow_counts_a);
+}
+
+uint64_t flow_tables_fill(const struct flow_tables *t)
+{
+	uint64_t inserts = t->inserts_at_swap;
+
+	read_health_counter(t, IPC_HEALTH_FLOW_INSERTS, &inserts);
+	return inserts > t->inserts_at_swap ? inserts - t->inserts_at_swap : 0;
 }
 
 void flow_tables_read_overflow(const struct flow_tables *t, struct ipc_flow_counts overflow[IPC_OVERFLOW_SLOTS])
@@ -94,17 +128,6 @@ void flow_tables_read_overflow(const struct flow_tables *t, struct ipc_flow_coun
 
 void flow_tables_read_health(const struct flow_tables *t, uint64_t health[IPC_HEALTH_COUNTER_COUNT])
 {
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 percpu_values[ncpus];
-	int fd = bpf_map__fd(t->probe->skel->maps.health_counters);
-
-	for (__u32 counter = 0; counter < IPC_HEALTH_COUNTER_COUNT; counter++) {
-		__u64 sum = 0;
-
-		if (bpf_map_lookup_elem(fd, &counter, percpu_values))
-			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			sum += percpu_values[cpu];
-		health[counter] = sum;
-	}
+	for (__u32 counter = 0; counter < IPC_HEALTH_COUNTER_COUNT; counter++)
+		read_health_counter(t, counter, &health[counter]);
 }

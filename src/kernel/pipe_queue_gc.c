@@ -8,6 +8,7 @@
 #include "ipc_exporter.skel.h"
 #include "kernel/bpf_loader.h"
 #include "kernel/pipe_queue_gc.h"
+#include "kernel/table_fill.h"
 #include "pipe_queue.h"
 #include "util/log.h"
 
@@ -27,19 +28,14 @@ void pipe_queue_gc(const struct probe *p, struct pipe_queue_gc_counts *counts)
 	struct pipe_key key, next, *victims;
 	struct pipe_queue q;
 	__u64 now = monotonic_ns(), stale = 0;
-	__u32 entries = 0, nvictims = 0;
+	__u32 entries, nvictims = 0;
 	void *cursor = NULL;
 
 	victims = calloc(capacity, sizeof(*victims));
 	if (!victims)
 		return;
 	/* First pass: count, to know whether data-holding queues may go. */
-	while (bpf_map_get_next_key(fd, cursor, &next) == 0) {
-		key = next;
-		cursor = &key;
-		entries++;
-	}
-	cursor = NULL;
+	entries = table_fill_count_keys(map);
 	while (bpf_map_get_next_key(fd, cursor, &next) == 0 && nvictims < capacity) {
 		__u64 idle;
 
