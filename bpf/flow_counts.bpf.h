@@ -2,8 +2,11 @@
 /*
  * The in-kernel flow counters.  Programs add to the hash map that slot 0 of
  * flow_counts_active points to; user space swaps in the other map at scrape
- * time (the swap waits for running programs), then drains the old one.
- * So kernel maps only hold what happened since the last scrape.
+ * time, or in the background when the active one fills (the swap waits for
+ * running programs), then drains the old one.  So kernel maps only hold
+ * what happened since the last drain.  Every new entry is counted
+ * (IPC_HEALTH_FLOW_INSERTS): user space tells the active table's fill from
+ * it, as no helper gives a hash map's size before 6.6.
  */
 #ifndef FLOW_COUNTS_BPF_H
 #define FLOW_COUNTS_BPF_H
@@ -103,7 +106,9 @@ static __noinline void flow_count(__u32 kind, const struct ipc_endpoint *src, co
 	if (table) {
 		counts = bpf_map_lookup_elem(table, key);
 		if (!counts) {
-			bpf_map_update_elem(table, key, &scratch->zero, BPF_NOEXIST);
+			/* new pairs are rare next to updates: the one cost of telling user space the fill */
+			if (bpf_map_update_elem(table, key, &scratch->zero, BPF_NOEXIST) == 0)
+				health_add(IPC_HEALTH_FLOW_INSERTS, 1);
 			counts = bpf_map_lookup_elem(table, key);
 		}
 	}

@@ -118,6 +118,8 @@ enum ipc_health_counter {
 	IPC_HEALTH_QUEUES_DROPPED,
 	/* a user already held its share of the queue table: its new queue was refused */
 	IPC_HEALTH_QUEUE_QUOTA,
+	/* entries inserted into a flow table: user space tells the active table's fill from it */
+	IPC_HEALTH_FLOW_INSERTS,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ipc_exporter: serves the host's IPC flows to Prometheus. */
-#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -25,6 +24,8 @@
 #define DEFAULT_TELEMETRY_PATH "/metrics"
 /* Idle pipe queues are collected, and the host's addresses re-read, this often. */
 #define ADDRESS_REFRESH_SECONDS 30
+/* How often the main thread wakes: the flow table's fill, the queue sweep, addresses. */
+#define TICK_SECONDS 1
 #define DEFAULT_SERIES_LIMIT 10000
 
 struct exporter_config {
@@ -60,6 +61,14 @@ static bool in_initial_pid_namespace(void)
 	return initial;
 }
 
+static time_t monotonic_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -71,8 +80,9 @@ static void usage(FILE *out)
 		"  --web.listen-address=ADDR   address to serve on: HOST:PORT, :PORT (all\n"
 		"                              interfaces) or [IPV6]:PORT (default %s)\n"
 		"  --web.telemetry-path=PATH   path of the metrics page (default %s)\n"
-		"  --flow-table-size=N         kernel flow entries between two scrapes\n"
-		"                              (default 16384; the rest is counted as overflow)\n"
+		"  --flow-table-size=N         distinct flows the kernel holds between two drains\n"
+		"                              (default 16384; drained at each scrape and when\n"
+		"                              half full; the rest is counted as overflow)\n"
 		"  --pipe-table-size=N         pipes, FIFOs, socket directions and ptys with\n"
 		"                              data in flight at once (default 16384)\n"
 		"  --queue-quota=N             of those, the most one user may hold (default\n"
@@ -240,9 +250,9 @@ int main(int argc, char **argv)
 	struct event_stream *stream = NULL;
 	struct debug_events *debug_events = NULL;
 	struct probe probe;
-	struct timespec tick = { .tv_sec = 1 };
+	struct timespec tick = { .tv_sec = TICK_SECONDS };
 	struct queue_sweep_counts sweep = { 0 };
-	time_t last_sweep = time(NULL), last_refresh = time(NULL);
+	time_t next_sweep, next_refresh;
 	char err[256];
 	sigset_t stop_signals;
 	int sig, status = 1;
@@ -308,23 +318,27 @@ int main(int argc, char **argv)
 			      debug_events) < 0)
 		goto out_debug_events;
 
+	next_sweep = monotonic_seconds() + QUEUE_SWEEP_SECONDS;
+	next_refresh = monotonic_seconds() + ADDRESS_REFRESH_SECONDS;
 	for (;;) {
 		sig = sigtimedwait(&stop_signals, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM) {
 			log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
+		/* However rarely Prometheus scrapes, a filling table is drained before it overflows. */
+		flow_collector_drain_if_filling(&collector);
 		/* every few seconds, and at once when the queue table fills */
-		if (queue_sweep_due(&probe, &sweep) || time(NULL) - last_sweep >= QUEUE_SWEEP_SECONDS) {
+		if (queue_sweep_due(&probe, &sweep) || monotonic_seconds() >= next_sweep) {
 			queue_sweep(&probe, &sweep);
-			last_sweep = time(NULL);
+			next_sweep = monotonic_seconds() + QUEUE_SWEEP_SECONDS;
 			pthread_mutex_lock(&collector.lock);
 			collector.queues = sweep;
 			pthread_mutex_unlock(&collector.lock);
 		}
-		if (time(NULL) - last_refresh >= ADDRESS_REFRESH_SECONDS) {
+		if (monotonic_seconds() >= next_refresh) {
 			local_addresses_refresh(&probe);
-			last_refresh = time(NULL);
+			next_refresh = monotonic_seconds() + ADDRESS_REFRESH_SECONDS;
 		}
 	}
 	status = 0;

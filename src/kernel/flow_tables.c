@@ -30,6 +30,7 @@ static int drain_table(struct flow_tables *t, int fd, flow_sink sink, void *ctx)
 	bool first = true, done = false;
 	int err;
 
+	t->last_drained = 0;
 	while (!done) {
 		__u32 count = DRAIN_BATCH;
 
@@ -41,12 +42,14 @@ static int drain_table(struct flow_tables *t, int fd, flow_sink sink, void *ctx)
 		for (__u32 i = 0; i < count; i++)
 			sink(ctx, &keys[i], &values[i]);
 		t->flows_drained += count;
+		t->last_drained += count;
 		in_batch = out_batch;
 		first = false;
 	}
 	return 0;
 }
 
+/* One health counter summed over CPUs; 0 or a negative errno (then *sum is left as it was). */
 int flow_tables_drain(struct flow_tables *t, flow_sink sink, void *ctx)
 {
 	struct ipc_exporter_bpf *skel = t->probe->skel;
@@ -65,12 +68,27 @@ int flow_tables_drain(struct flow_tables *t, flow_sink sink, void *ctx)
 		log_warnx("swapping the flow tables failed: %s", strerror(-err));
 		return err;
 	}
+	/* Every program that could insert into the old table has finished. */
+	probe_health(t->probe, IPC_HEALTH_FLOW_INSERTS, &t->inserts_at_swap);
 	err = drain_table(t, tables[t->active_table], sink, ctx);
 	t->active_table = next;
 	t->drains++;
 	if (err < 0)
 		log_warnx("draining the flow table failed: %s", strerror(-err));
 	return err;
+}
+
+uint32_t flow_tables_capacity(const struct flow_tables *t)
+{
+	return bpf_map__max_entries(t->probe->skel->maps.flow_counts_a);
+}
+
+uint64_t flow_tables_fill(const struct flow_tables *t)
+{
+	uint64_t inserts = t->inserts_at_swap;
+
+	probe_health(t->probe, IPC_HEALTH_FLOW_INSERTS, &inserts);
+	return inserts > t->inserts_at_swap ? inserts - t->inserts_at_swap : 0;
 }
 
 void flow_tables_read_overflow(const struct flow_tables *t, struct ipc_flow_counts overflow[IPC_OVERFLOW_SLOTS])

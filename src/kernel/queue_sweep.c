@@ -9,6 +9,7 @@
 #include "ipc_exporter.skel.h"
 #include "kernel/bpf_loader.h"
 #include "kernel/queue_sweep.h"
+#include "kernel/table_fill.h"
 #include "pipe_queue.h"
 #include "util/log.h"
 
@@ -84,7 +85,7 @@ void queue_sweep(const struct probe *p, struct queue_sweep_counts *counts)
 	struct pipe_key key, next;
 	struct victim *victims;
 	struct pipe_queue q;
-	__u32 entries = 0, nvictims = 0, removed = 0;
+	__u32 entries, nvictims = 0, removed = 0;
 	bool swept;
 	void *cursor = NULL;
 	__u64 now;
@@ -95,6 +96,8 @@ void queue_sweep(const struct probe *p, struct queue_sweep_counts *counts)
 	swept = stamp_live_queues(p, gen) == 0;
 	if (!swept)
 		log_warnx("the queue sweep could not run: only idle queues are collected");
+	/* whether data-holding idle queues may go (the table over half full) */
+	entries = table_fill_count_keys(map);
 	now = monotonic_ns();
 	while (bpf_map_get_next_key(fd, cursor, &next) == 0 && nvictims < capacity) {
 		__u64 idle;
@@ -104,7 +107,6 @@ void queue_sweep(const struct probe *p, struct queue_sweep_counts *counts)
 		cursor = &key;
 		if (bpf_map_lookup_elem_flags(fd, &key, &q, BPF_F_LOCK) != 0)
 			continue;
-		entries++;
 		/*
 		 * The kernel's stamps may be a tick behind the time of use
 		 * (idleness overstated by milliseconds), and a queue used

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "identity/process_labels.h"
 #include "kernel/bpf_loader.h"
 #include "metrics/flow_collector.h"
+#include "util/log.h"
 
 int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, size_t series_limit)
 {
@@ -111,11 +113,33 @@ static void fold_overflow(struct flow_collector *c)
 	}
 }
 
-int flow_collector_drain(struct flow_collector *c)
+int flow_collector_drain(struct flow_collector *c, enum flow_drain_reason reason)
 {
 	int err = flow_tables_drain(&c->tables, fold_flow, c);
 
+	c->drains[reason]++;
+	if (c->tables.last_drained > c->flow_table_peak)
+		c->flow_table_peak = c->tables.last_drained;
 	fold_overflow(c);
 	flow_tables_read_health(&c->tables, c->health);
+	return err;
+}
+
+int flow_collector_drain_if_filling(struct flow_collector *c)
+{
+	uint32_t capacity = flow_tables_capacity(&c->tables);
+	uint64_t fill;
+	int err = 0;
+
+	pthread_mutex_lock(&c->lock);
+	fill = flow_tables_fill(&c->tables);
+	if (fill * FLOW_DRAIN_FILL_DIVISOR >= capacity) {
+		err = flow_collector_drain(c, FLOW_DRAIN_FILL);
+		log_debug("flow table filling (%" PRIu64 " of %u entries): drained %" PRIu64 " in the background",
+			  fill, capacity, c->tables.last_drained);
+		if (err == 0)
+			err = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
 	return err;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Folds the kernel's flow counts into the series table at scrape time, with
- * each endpoint's labels and the series limit, and keeps the kernel's
- * cumulative overflow and health counters.
+ * Folds the kernel's flow counts into the series table, at scrape time or
+ * in the background when the kernel's table fills, with each endpoint's
+ * labels and the series limit, and keeps the kernel's cumulative overflow
+ * and health counters.
  */
 #ifndef FLOW_COLLECTOR_H
 #define FLOW_COLLECTOR_H
@@ -21,6 +22,20 @@
 
 struct probe;
 
+/* Why the kernel's flow table was drained. */
+enum flow_drain_reason {
+	FLOW_DRAIN_SCRAPE = 0,	/* a scrape */
+	FLOW_DRAIN_FILL,	/* in the background: the active table was filling */
+	FLOW_DRAIN_REASONS,
+};
+
+/*
+ * The active flow table is drained in the background once it holds
+ * capacity / FLOW_DRAIN_FILL_DIVISOR entries: the other half is room for
+ * the new pairs of one poll interval and the drain itself.
+ */
+#define FLOW_DRAIN_FILL_DIVISOR 2
+
 struct flow_collector {
 	struct probe *probe;
 	unsigned int labels;		/* PROCESS_LABEL_*: optional labels exported */
@@ -32,6 +47,8 @@ struct flow_collector {
 	uint64_t series_folded;		/* kernel entries folded into [overflow] by the limit */
 	uint64_t series_add_failures;	/* out of memory: entries dropped, counted */
 	struct queue_sweep_counts queues;	/* what the sweeps removed (the main thread copies it in) */
+	uint64_t drains[FLOW_DRAIN_REASONS];
+	uint64_t flow_table_peak;	/* most entries a drained flow table held since the last scrape */
 	struct ipc_flow_counts overflow[IPC_OVERFLOW_SLOTS];
 	uint64_t health[IPC_HEALTH_COUNTER_COUNT];
 };
@@ -42,6 +59,12 @@ void flow_collector_free(struct flow_collector *c);
  * Drain the kernel's flow table into the series table, refresh the
  * cumulative counters.  Call with c->lock held.
  */
-int flow_collector_drain(struct flow_collector *c);
+int flow_collector_drain(struct flow_collector *c, enum flow_drain_reason reason);
+/*
+ * Takes c->lock and drains if the active flow table holds its share of the
+ * capacity (FLOW_DRAIN_FILL_DIVISOR).  1 if it drained, 0 if not, or a
+ * negative errno.
+ */
+int flow_collector_drain_if_filling(struct flow_collector *c);
 
 #endif

@@ -10,6 +10,7 @@
 #include "kernel/bpf_loader.h"
 #include "kernel/ipc_names.h"
 #include "kernel/local_addresses.h"
+#include "kernel/table_fill.h"
 #include "metrics/exposition.h"
 #include "metrics/metrics_page.h"
 #include "metrics/process_stats.h"
@@ -195,7 +196,40 @@ static void render_queue_lifecycle(struct strbuf *out, const struct flow_collect
 		       "Sweeps of the attribution queue table for objects no longer open.", c->queues.sweeps);
 }
 
-static void render_exporter(struct strbuf *out, const struct flow_collector *c)
+static void render_drains(struct strbuf *out, const struct flow_collector *c)
+{
+	static const char *const reasons[FLOW_DRAIN_REASONS] = { [FLOW_DRAIN_SCRAPE] = "scrape",
+								 [FLOW_DRAIN_FILL] = "fill" };
+	struct metric_label label;
+
+	exposition_family(out, "ipc_exporter_flow_drains_total", "counter",
+			  "Times the kernel flow table was drained into the exported series: at a scrape, or in "
+			  "the background because it held half of --flow-table-size.");
+	for (unsigned int r = 0; r < FLOW_DRAIN_REASONS; r++) {
+		label = (struct metric_label){ "reason", reasons[r] };
+		exposition_sample_u64(out, "ipc_exporter_flow_drains_total", &label, 1, c->drains[r]);
+	}
+}
+
+/* The bounded kernel tables: how full, how big. */
+static void render_tables(struct strbuf *out, const struct flow_collector *c, const struct table_fill *queues)
+{
+	struct metric_label flows = { "table", "flows" }, queue_table = { "table", "queues" };
+
+	exposition_family(out, "ipc_exporter_table_entries", "gauge",
+			  "Entries in a bounded kernel table. flows: the most a flow table held when drained "
+			  "since the previous scrape (distinct pairs between drains); queues: attribution queues "
+			  "now (pipes, FIFOs, socket directions and ptys with state).");
+	exposition_sample_u64(out, "ipc_exporter_table_entries", &flows, 1, c->flow_table_peak);
+	exposition_sample_u64(out, "ipc_exporter_table_entries", &queue_table, 1, queues->entries);
+	exposition_family(out, "ipc_exporter_table_capacity", "gauge",
+			  "Entries a bounded kernel table holds at most: flows per flow table "
+			  "(--flow-table-size), queues (--pipe-table-size).");
+	exposition_sample_u64(out, "ipc_exporter_table_capacity", &flows, 1, flow_tables_capacity(&c->tables));
+	exposition_sample_u64(out, "ipc_exporter_table_capacity", &queue_table, 1, queues->capacity);
+}
+
+static void render_exporter(struct strbuf *out, const struct flow_collector *c, const struct table_fill *queues)
 {
 	const struct probe *p = c->probe;
 	struct metric_label labels[3];
@@ -241,6 +275,8 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c)
 		       c->series_add_failures);
 	render_counter(out, "ipc_exporter_flows_drained_total",
 		       "Kernel flow-table entries moved into the exported series.", c->tables.flows_drained);
+	render_drains(out, c);
+	render_tables(out, c, queues);
 	render_count_gauge(out, "ipc_exporter_series", "Label sets currently exported per family.",
 			   c->series.count);
 	render_count_gauge(out, "ipc_exporter_series_limit",
@@ -279,18 +315,21 @@ static void render_debug_events(struct strbuf *out, const struct page_event_coun
 int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events, struct strbuf *out)
 {
 	struct timespec start, end;
+	struct table_fill queues;
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	queues = table_fill_queues(c->probe);	/* outside the lock: a walk of the whole table */
 	pthread_mutex_lock(&c->lock);
 	local_addresses_refresh(c->probe);	/* the next interval sees new addresses */
-	err = flow_collector_drain(c);
+	err = flow_collector_drain(c, FLOW_DRAIN_SCRAPE);
 	series_table_sort(&c->series);
 	if (render_messages(out, c->series.entries, c->series.count, c) < 0)
 		out->failed = true;
 	render_bytes(out, c->series.entries, c->series.count, c);
 	render_signals(out, c->series.entries, c->series.count, c);
-	render_exporter(out, c);
+	render_exporter(out, c, &queues);
+	c->flow_table_peak = 0;	/* the next scrape shows the next interval's */
 	pthread_mutex_unlock(&c->lock);
 
 	render_debug_events(out, events);

@@ -374,12 +374,87 @@ static int run_signals(const char *prefix, int signo, int count)
 	return failed ? 99 : 0;
 }
 
+/* Exactly n bytes, or fewer only at end-of-file. */
+static size_t read_full(int fd, char *buf, size_t n)
+{
+	size_t have = 0;
+	ssize_t got;
+
+	while (have < n && (got = read(fd, buf + have, n - have)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			die("read");
+		have += (size_t)got;
+	}
+	return have;
+}
+
+/*
+ * COUNT distinct pairs, more than a small flow table holds: one writer
+ * takes the name PREFIX-pI before its I-th write of SIZE bytes (I in the
+ * first bytes, so the reader checks the order) and waits for PREFIX-r0's
+ * one-byte ack.  Every pair is then a data flow PREFIX-pI -> PREFIX-r0 and
+ * an ack flow PREFIX-r0 -> PREFIX-pI, one share in flight at a time (and
+ * the reader's SIGCHLD).  A pause of PAUSE_MS after every BATCH pairs
+ * spreads them over time.
+ */
+static int run_pairs(const char *prefix, int count, int size, int batch, int pause_ms)
+{
+	char *buf = malloc((size_t)size), c;
+	int data[2], ack[2], status;
+	pid_t reader;
+
+	if (!buf || pipe(data) < 0 || pipe(ack) < 0)
+		die("pipe");
+	reader = fork();
+	if (reader < 0)
+		die("fork");
+	if (reader == 0) {
+		int got = 0;
+
+		close(data[1]);
+		close(ack[0]);
+		set_name(prefix, "r", 0);
+		while (read_full(data[0], buf, (size_t)size) == (size_t)size && memcmp(buf, &got, sizeof(got)) == 0) {
+			got++;
+			if (write(ack[1], "k", 1) != 1)
+				die("ack");
+		}
+		for (int i = 0; i < got; i++)
+			printf("flow pipe %s-p%d %s-r0 1 %d\n", prefix, i, prefix, size);
+		fflush(stdout);
+		_exit(got == count ? 0 : 99);
+	}
+	close(data[0]);
+	close(ack[1]);
+	memset(buf, 'p', (size_t)size);
+	for (int i = 0; i < count; i++) {
+		set_name(prefix, "p", i);
+		memcpy(buf, &i, sizeof(i));
+		if (write(data[1], buf, (size_t)size) != size)
+			die("write");
+		if (read_full(ack[0], &c, 1) != 1)
+			die("ack");
+		if (batch && (i + 1) % batch == 0)
+			sleep_ms(pause_ms);
+	}
+	close(data[1]);
+	if (waitpid(reader, &status, 0) != reader || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 99;
+	for (int i = 0; i < count; i++)
+		printf("flow pipe %s-r0 %s-p%d 1 1\n", prefix, prefix, i);
+	printf("signal %d [kernel] %s-p%d 1\n", SIGCHLD, prefix, count - 1);	/* the reader's exit */
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: ipc_workload pipe|fifo PREFIX WRITERS READERS WRITES SIZE [READ_SIZE] [options]\n"
 		"       ipc_workload signal PREFIX SIGNO COUNT\n"
 		"       ipc_workload fifo-reopen PREFIX PATH\n"
+		"       ipc_workload pairs PREFIX COUNT SIZE [BATCH PAUSE_MS]\n"
 		"pipe/fifo options: --reader-delay-ms N, --reader-pause-us N, --vectors, --fifo-path PATH,\n"
 		"                   --rename-after N (writers rename themselves PREFIX-vI after N writes),\n"
 		"                   --go-file PATH (writers wait for PATH to exist)\n");
@@ -398,6 +473,21 @@ int main(int argc, char **argv)
 		if (argc != 4)
 			usage();
 		return run_fifo_reopen(argv[2], argv[3]);
+	}
+	if (strcmp(argv[1], "pairs") == 0) {
+		int count, size, batch = 0, pause_ms = 0;
+
+		if (argc != 5 && argc != 7)
+			usage();
+		count = atoi(argv[3]);
+		size = atoi(argv[4]);
+		if (argc == 7) {
+			batch = atoi(argv[5]);
+			pause_ms = atoi(argv[6]);
+		}
+		if (count < 1 || size < (int)sizeof(int) || size > 4096 || batch < 0 || pause_ms < 0)
+			usage();
+		return run_pairs(argv[2], count, size, batch, pause_ms);
 	}
 	if (strcmp(argv[1], "signal") == 0) {
 		if (argc != 5)
