@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite, as root: installs what it needs, builds, runs
 # `make check` (unit and integration tests on this machine's kernel) and
-# `make check-bench` (bench/ end to end, one quick round), then
+# `make check-solo` (the tests that need the host alone: churn, and bench/
+# end to end, one quick round), then
 # `make check-kernels` (the integration tests again on Debian's 5.10, 6.1 and
 # 6.12 kernels under qemu), and ends with one line
 # "N passed, N failed[, N skipped]" counted from every TAP result.
@@ -36,7 +37,7 @@ make -j"$(nproc)" || exit 1
 echo "== make check (kernel $(uname -r), natively)"
 make -j"$(nproc)" check >tests/check.out 2>&1
 check_status=$?
-make check-bench >>tests/check.out 2>&1 || check_status=1
+make check-solo >>tests/check.out 2>&1 || check_status=1
 grep -E '^(FAIL|ERROR|XPASS):' tests/check.out
 count() { awk -v k="# $1:" 'index($0, k) == 1 { n += $3 } END { print n + 0 }' tests/check.out; }
 passed=$(count PASS)

@@ -153,9 +153,13 @@ bool queue_sweep_due(const struct probe *p, struct queue_sweep_counts *counts)
 	probe_health(p, IPC_HEALTH_QUEUES_CREATED, &made);
 	probe_health(p, IPC_HEALTH_QUEUES_DROPPED, &dropped);
 	refused = quota + full;
-	/* made - dropped - removed: the queues in the table now */
+	/*
+	 * made - dropped - removed: the queues in the table now.  A quarter
+	 * full is early enough that a user churning thousands of pipes a
+	 * second is swept every second, well before its share is used up.
+	 */
 	due = refused != counts->refused_seen ||
-	      (made - dropped - counts->removed) * 2 > bpf_map__max_entries(p->skel->maps.pipe_queues);
+	      (made - dropped - counts->removed) * 4 > bpf_map__max_entries(p->skel->maps.pipe_queues);
 	counts->refused_seen = refused;
 	return due;
 }

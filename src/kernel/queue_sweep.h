@@ -34,7 +34,7 @@ struct queue_sweep_counts {
 
 /* Runs one sweep and adds what it removed to counts. */
 void queue_sweep(const struct probe *p, struct queue_sweep_counts *counts);
-/* Whether the table is filling: over half full, or a queue was refused since the last call. */
+/* Whether the table is filling: over a quarter full, or a queue was refused since the last call. */
 bool queue_sweep_due(const struct probe *p, struct queue_sweep_counts *counts);
 
 #endif
