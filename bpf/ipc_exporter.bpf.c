@@ -276,7 +276,8 @@ int ipc_queue_sweep(struct bpf_iter__task_file *ctx)
 	struct file_head f;
 	struct inode_head h;
 	struct pipe_key key;
-	__u8 mechanism, unsourced;
+	__u8 mechanism, ldisc;
+	__u64 master;
 	__u32 zero = 0, gen = queue_sweep_gen;
 	int is_read;
 
@@ -293,7 +294,7 @@ int ipc_queue_sweep(struct bpf_iter__task_file *ctx)
 	 */
 	for (is_read = 0; is_read < 2; is_read++) {
 		if (socket_of_file(f.private_data, h.mode, is_read, &connected, &key, &mechanism) ||
-		    pty_key_of_file(f.private_data, &h, is_read, &key, &mechanism, &unsourced))
+		    pty_key_of_file(f.private_data, &h, is_read, &key, &mechanism, &ldisc, &master))
 			queue_seen(&key, gen);
 	}
 	return 0;

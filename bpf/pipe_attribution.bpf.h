@@ -90,8 +90,10 @@ struct pipe_op {
 	__u16 messages;		/* send-side calls in a write: 1, or n for sendmmsg */
 	__u8 is_read;
 	__u8 mechanism;
-	__u8 unsourced_ok;	/* a read may get bytes no write produced (pty echo): count them at once */
-	__u8 pad[7];
+	__u8 ldisc;		/* pty master: PTY_LDISC_*, what the slave's line discipline adds */
+	__u8 pad[3];
+	__u32 made;		/* bytes of this read the line discipline made: counted from [tty] */
+	__u64 master;		/* pty: the master's tty, whose echo is pending */
 };
 
 #define PIPE_DEFERRED_SLOTS 16
@@ -113,6 +115,7 @@ struct pipe_scratch {
 	__u8 file_head[FILE_HEAD_BYTES] __attribute__((aligned(8)));	/* see file_head_of */
 	__u8 inode_head[INODE_HEAD_BYTES] __attribute__((aligned(8)));	/* see inode_head_of */
 	__u64 pipefs_sb;	/* pipefs's superblock, once seen (see pipe_of_inode) */
+	__u64 scan[PTY_SCAN_CHUNK / 8];	/* a chunk of a pty transfer's bytes (pty_line_discipline) */
 	__u64 clock_jiffies, clock_ns;	/* see pipe_coarse_now */
 	/* map-lock variant: operations waiting for their queue's lock (see pipe_defer) */
 	__u32 deferred_first;
@@ -266,7 +269,7 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 {
 	struct ipc_endpoint unknown;
 	struct pipe_queue *q;
-	__u32 bytes, credit;
+	__u32 bytes;
 	__u64 now;
 
 	/* not a memset of ~800 bytes: matched[] and unmatched are written before they are read */
@@ -290,13 +293,10 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 		return 0;
 	}
 	bytes = op->bytes;
-	if (op->is_read && op->unsourced_ok) {
-		/* what was not written was made by the line discipline */
-		credit = pipe_queue_credit(q);
-		if (bytes > credit) {
-			scratch->out.unsourced = bytes - credit;
-			bytes = credit;
-		}
+	if (op->is_read && op->made) {
+		/* what the line discipline made no process wrote */
+		scratch->out.unsourced = op->made < bytes ? op->made : bytes;
+		bytes -= scratch->out.unsourced;
 	}
 	if (bytes)
 		pipe_queue_match(q, &op->actor, bytes, op->messages, op->is_read, &scratch->out);
@@ -399,7 +399,51 @@ static __noinline int stream_of_file(struct file *file, __u32 how, const struct 
 	op->is_read = is_read;
 	return pipe_of_inode(&h, f.private_data, &scratch->pipefs_sb, &op->key, &op->mechanism) ||
 	       socket_of_file(f.private_data, h.mode, is_read, name, &op->key, &op->mechanism) ||
-	       pty_key_of_file(f.private_data, &h, is_read, &op->key, &op->mechanism, &op->unsourced_ok);
+	       pty_key_of_file(f.private_data, &h, is_read, &op->key, &op->mechanism, &op->ldisc, &op->master);
+}
+
+/*
+ * A pty master's transfer and the slave's line discipline: a write the
+ * slave will echo adds to the master's pending echo; a read counts the
+ * bytes the line discipline made (op->made): a \r per \n with ONLCR, found
+ * in the bytes read (a single buffer: read(), not readv()), and pending
+ * echo.  Not inlined: its loops are verified once, off the counting chain.
+ */
+static __noinline int pty_line_discipline(struct pipe_op *op, struct pipe_scratch *scratch, __u32 content,
+					  unsigned long ptr)
+{
+	__u64 master = op->master, zero = 0, *pending;
+	__u32 made = 0, echo;
+
+	if (!op->is_read) {
+		if (!(op->ldisc & PTY_LDISC_ECHO))
+			return 0;
+		echo = content == CONTENT_FLAT ? pty_echo_of_input((struct tty_struct *)op->key.pipe, ptr, op->bytes,
+								    scratch->scan)
+					       : op->bytes;
+		pending = bpf_map_lookup_elem(&pty_echo_pending, &master);
+		if (!pending) {
+			bpf_map_update_elem(&pty_echo_pending, &master, &zero, BPF_NOEXIST);
+			pending = bpf_map_lookup_elem(&pty_echo_pending, &master);
+		}
+		if (pending && echo)
+			__sync_fetch_and_add(pending, echo);
+		return 0;
+	}
+	if ((op->ldisc & PTY_LDISC_NEWLINES) && content == CONTENT_FLAT)
+		made = newlines_in_user(ptr, op->bytes, scratch->scan);
+	if (op->ldisc & PTY_LDISC_ECHO) {
+		pending = bpf_map_lookup_elem(&pty_echo_pending, &master);
+		if (pending && *pending && made < op->bytes) {
+			echo = op->bytes - made;
+			if (echo > *pending)
+				echo = *pending;
+			__sync_fetch_and_add(pending, -(__s64)echo);
+			made += echo;
+		}
+	}
+	op->made = made;
+	return 0;
 }
 
 /*
@@ -494,6 +538,8 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	self = op->actor.tgid == self_tgid;
 	op->bytes = bytes;
 	op->messages = TRANSFER_MESSAGES(args);
+	if (op->ldisc)
+		pty_line_discipline(op, scratch, TRANSFER_CONTENT(args), content_ptr);
 	if (event_config_on())
 		noted = event_note_transfer(file, op->mechanism, op->is_read,
 					    TRANSFER_CONTENT(args) | TRANSFER_IOVECS(args) << 8, content_ptr);

@@ -62,4 +62,37 @@ for family in ipc_bytes_total ipc_messages_total; do
 	tap_eq "$extra" "" "cooked pty: no $family series for $prefix processes beyond the truth and the echo"
 done
 
+# A bulk writer on a cooked pty (script(1) around dd and cat, as a user's
+# terminal would be): a large write passes the line discipline in chunks
+# while the writer sleeps, so the master reads long before write()
+# returns.  The writer's bytes are credited to it whatever the chunking;
+# [tty] gets only what the line discipline made: one \r per line (ONLCR).
+lines=20000
+awk -v n="$lines" 'BEGIN { for (i = 0; i < n; i++) printf "%059d\n", i }' >"$TEST_TMP/bulk.txt"
+size=$(stat -c %s "$TEST_TMP/bulk.txt")
+for writer in dd cat; do
+	tag=$(unique_prefix b)
+	cp "$(command -v "$writer")" "$TEST_TMP/$tag-$writer"
+	cp "$(command -v script)" "$TEST_TMP/$tag-term"
+	case $writer in
+	dd) cmd="$TEST_TMP/$tag-dd if=$TEST_TMP/bulk.txt bs=1M status=none" ;;
+	cat) cmd="$TEST_TMP/$tag-cat $TEST_TMP/bulk.txt" ;;
+	esac
+	scrape "$TEST_TMP/before"
+	"$TEST_TMP/$tag-term" -q -e -c "$cmd" /dev/null </dev/null >"$TEST_TMP/bulk.out"
+	tap_ok $? "script -c '$writer' of $size bytes ($lines lines) ran"
+	scrape "$TEST_TMP/after"
+	# what the terminal showed: every line, \r\n-terminated
+	tap_eq "$(stat -c %s "$TEST_TMP/bulk.out")" $((size + lines)) "$writer: the terminal got $((size + lines)) bytes"
+	series="ipc_bytes_total{mechanism=\"pty\",src_comm=\"$tag-$writer\",dst_comm=\"$tag-term\"}"
+	got=$(($(series_value "$TEST_TMP/after" "$series") - $(series_value "$TEST_TMP/before" "$series")))
+	tap_eq "$got" "$size" "cooked pty, $writer in chunks: all $size bytes credited to the writer"
+	series="ipc_bytes_total{mechanism=\"pty\",src_comm=\"[tty]\",dst_comm=\"$tag-term\"}"
+	got=$(($(series_value "$TEST_TMP/after" "$series") - $(series_value "$TEST_TMP/before" "$series")))
+	tap_eq "$got" "$lines" "cooked pty, $writer: [tty] made one \\r per line ($lines)"
+	got=$(sum_delta "$TEST_TMP/before" "$TEST_TMP/after" \
+		"^ipc_bytes_total\\{mechanism=\"pty\",src_comm=\"[^\"]*\",dst_comm=\"$tag-term\"\\} ")
+	tap_eq "$got" $((size + lines)) "cooked pty, $writer: the terminal's reads add up, nothing from elsewhere"
+done
+
 tap_finish
