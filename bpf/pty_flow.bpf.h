@@ -202,7 +202,8 @@ static __always_inline __u32 pty_echo_of_input(struct tty_struct *slave, unsigne
 		__builtin_memset(chunk, 0, PTY_SCAN_CHUNK);
 		if (bpf_probe_read_user(chunk, n, (void *)(ptr + off)))
 			return len;
-		UNROLL
+		/* not unrolled: forty word counts at once spill past 5.10's 512-byte stack chain */
+#pragma clang loop unroll(disable)
 		for (w = 0; w < PTY_SCAN_CHUNK / 8; w++) {
 			/* a c_cc of 0 is disabled (and the zero padding) */
 			eofs += veof ? bytes_equal(chunk[w], veof) : 0;
