@@ -287,7 +287,7 @@ stream_finish pipe_all "len(E) >= $N"
 f=$TEST_TMP/pipe_count.out
 tap_eq "$(ev "$f" 'len(E), len(LOST), BLANK, len(BAD)')" "($N, 0, 0, 0)" "pipe: count=$N: exactly $N JSON events, nothing else"
 tap_eq "$(ev "$TEST_TMP/pipe_all.out" 'len(E), len(LOST)')" "($N, 0)" "pipe: without count= the same filter gets $N events too"
-tap_eq "$(ev "$f" 'keys()')" "bytes,content,content_truncated,dst,inode,mechanism,messages,src,time" \
+tap_eq "$(ev "$f" 'keys()')" "bytes,content,content_truncated,dst,inode,mechanism,messages,src,thread,time" \
 	"pipe: the keys of a pipe event with contents"
 tap_eq "$(ev "$f" 'distinct("mechanism")')" pipe "pipe: mechanism"
 tap_eq "$(ev "$f" 'distinct("src.pid"), distinct("src.comm")')" "('$W', '$P-w0')" "pipe: src is the writer"
@@ -518,7 +518,7 @@ tap_eq "$(ev "$f" "[(e['src']['pid'], e['dst']['pid'], e['signal'], e['signo'], 
 tap_eq "$(ev "$f" "[(e['src']['pid'], e['src']['comm'], e['dst']['pid'], e['signal'], e['signo'], e['code'], e['result']) for e in pair('[kernel]', '$P-parent0')]")" \
 	"(0, '[kernel]', $PA, 'SIGCHLD', 17, 1, 'ignored') (0, '[kernel]', $PA, 'SIGCHLD', 17, 1, 'ignored')" \
 	"signals: two SIGCHLD from [kernel] (pid 0) to the parent, CLD_EXITED, ignored"
-tap_eq "$(ev "$f" "keys()")" "code,dst,mechanism,result,signal,signo,src,time" "signals: no bytes, messages or contents"
+tap_eq "$(ev "$f" "keys()")" "code,dst,mechanism,result,signal,signo,src,thread,time" "signals: no bytes, messages or contents"
 
 # ---- 4. Contents layouts.
 # writev/readv in two halves: contents cross the iovecs.
@@ -572,9 +572,11 @@ stream_finish text "TEXT.count('\n') >= 5"
 stream_finish texthex "TEXT.count('\n') >= 5 * 4"
 grep -qi '^content-type: text/plain' "$TEST_TMP/text.hdr"
 tap_ok $? "text format: text/plain"
-line_re="^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{9} pipe $W\\($P-w0\\) > $R\\($P-r0\\): inode $INODE, bytes 100\$"
+# the thread that made the event last: the writer's or the reader's (one thread each)
+line_re="^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{9} pipe $W\\($P-w0\\) > $R\\($P-r0\\): inode $INODE, bytes 100, "
+line_re="$line_re(src thread $W\\($P-w0\\)|dst thread $R\\($P-r0\\))\$"
 tap_eq "$(grep -cE "$line_re" "$TEST_TMP/text.out"), $(wc -l <"$TEST_TMP/text.out")" "5, 5" \
-	"text format: 5 lines 'HH:MM:SS.nnnnnnnnn pipe $W($P-w0) > $R($P-r0): inode $INODE, bytes 100', nothing else"
+	"text format: 5 lines 'HH:MM:SS.nnnnnnnnn pipe $W($P-w0) > $R($P-r0): inode $INODE, bytes 100, (src|dst) thread ...', nothing else"
 want=$(ev - "hexdump(tagged(20)) + '  ... (20 of 100 bytes shown)'")
 got=$(grep -vE "$line_re" "$TEST_TMP/texthex.out" | sort | uniq -c | sed 's/^ *//')
 tap_eq "$(grep -cE "$line_re" "$TEST_TMP/texthex.out")" 5 "text format with contents: the 5 event lines"

@@ -180,7 +180,7 @@ dump_finish all "len(E) >= $N"
 f=$TEST_TMP/count.out
 tap_eq "$(ev "$f" 'len(E), len(LOST), len(BAD)')" "($N, 0, 0)" "pipe: -c $N: exactly $N JSON events, nothing else"
 tap_eq "$(ev "$TEST_TMP/all.out" 'len(E), len(LOST)')" "($N, 0)" "pipe: without -c, the same filter gets $N events too"
-tap_eq "$(ev "$f" 'keys()')" "bytes,content,content_truncated,dst,inode,mechanism,messages,src,time" \
+tap_eq "$(ev "$f" 'keys()')" "bytes,content,content_truncated,dst,inode,mechanism,messages,src,thread,time" \
 	"pipe: the keys of a pipe event with contents"
 tap_eq "$(ev "$f" 'distinct("mechanism"), distinct("src.pid"), distinct("src.comm"), distinct("dst.pid"), distinct("dst.comm")')" \
 	"('pipe', '$W', '$P-w0', '$R', '$P-r0')" "pipe: from the writer to the reader"
@@ -277,7 +277,9 @@ for n in text hex B L; do
 	dump_wait $n 5
 	tap_eq $? 0 "text: ipcdump -S $P-w0 -c 5 $(case $n in hex) echo -x ;; B) echo -B 100 ;; L) echo -L ;; esac): exits 0 after 5 events"
 done
-line_re="^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{9} pipe $W\\($P-w0\\) > $R\\($P-r0\\): inode $INODE, bytes 100\$"
+# the thread that made the event last: the writer's or the reader's (one thread each)
+line_re="^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{9} pipe $W\\($P-w0\\) > $R\\($P-r0\\): inode $INODE, bytes 100, "
+line_re="$line_re(src thread $W\\($P-w0\\)|dst thread $R\\($P-r0\\))\$"
 # A busy host may fill the kernel's ring: its "lost N events" lines are
 # right to come (the kernel cannot tell whose events it dropped); -L, below,
 # shows that they are all there is besides the events.
@@ -287,7 +289,7 @@ for n in text hex B; do
 	mv "$TEST_TMP/$n.kept" "$TEST_TMP/$n.out"
 done
 tap_eq "$(grep -cE "$line_re" "$TEST_TMP/text.out"), $(wc -l <"$TEST_TMP/text.out")" "5, 5" \
-	"text: 5 lines 'HH:MM:SS.nnnnnnnnn pipe $W($P-w0) > $R($P-r0): inode $INODE, bytes 100', nothing else but lost records"
+	"text: 5 lines 'HH:MM:SS.nnnnnnnnn pipe $W($P-w0) > $R($P-r0): inode $INODE, bytes 100, (src|dst) thread ...', nothing else but lost records"
 tap_eq "$(grep -cE "$line_re" "$TEST_TMP/L.out"), $(wc -l <"$TEST_TMP/L.out")" "5, 5" "text: -L, the same 5 lines"
 for n in hex B; do
 	shown=$([ $n = hex ] && echo 64 || echo 100)
@@ -402,7 +404,7 @@ gone "$pipeline" || kill -KILL "${DUMP_PID[head]}" 2>/dev/null
 wait "$pipeline"
 DUMP_PID[head]=
 tap_eq "$(cat "$TEST_TMP/head.status" 2>/dev/null)" "0 0" "ipcdump -t p | head -1: ipcdump exits 0 (PIPESTATUS)"
-tap_eq "$(grep -cE "^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{9} pipe [0-9]+\\($P-w0\\) > [0-9]+\\($P-r0\\): inode [0-9]+, bytes 10\$" "$TEST_TMP/head.out")" 1 \
+tap_eq "$(grep -cE "^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{9} pipe [0-9]+\\($P-w0\\) > [0-9]+\\($P-r0\\): inode [0-9]+, bytes 10, (src thread [0-9]+\\($P-w0\\)|dst thread [0-9]+\\($P-r0\\))\$" "$TEST_TMP/head.out")" 1 \
 	"ipcdump -t p | head -1: head got one event line"
 check_unloaded head "ipcdump -t p | head -1: nothing ipcdump loaded is left in the kernel"
 wait "$wl"
