@@ -112,6 +112,8 @@ enum ipc_health_counter {
 	IPC_HEALTH_PIPE_LOCK_BUSY,
 	/* map-lock variant: a lock held for over 100 ms (its release failed) was taken over */
 	IPC_HEALTH_PIPE_LOCK_STOLEN,
+	/* loopback UDP datagrams the kernel dropped (receive buffer full, no socket...): never received */
+	IPC_HEALTH_UDP_DROPPED,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 
@@ -235,5 +237,7 @@ struct ipc_event_config {
 #define IPC_COMM_UNKNOWN "[unknown]"
 /* pty bytes the line discipline made (echo, \r before \n): no process wrote them */
 #define IPC_COMM_LINE_DISCIPLINE "[tty]"
+/* loopback UDP datagrams the kernel dropped: sent, and received by no one */
+#define IPC_COMM_DROPPED "[dropped]"
 
 #endif

@@ -127,7 +127,8 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
 					   "unix-dgram" };
 	p->hooks[2] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
-	p->nhooks = 3;
+	p->hooks[3] = (struct probe_hook){ "tp_btf/kfree_skb", "ipc_kfree_skb", "loopback-udp" };
+	p->nhooks = 4;
 	if (opts->identities & IPC_IDENTITY_EXE)
 		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/sched_process_exec", "ipc_sched_process_exec",
 							     "" };

@@ -31,7 +31,7 @@ struct probe_hook {
 
 struct probe {
 	struct ipc_exporter_bpf *skel;
-	struct probe_hook hooks[5];
+	struct probe_hook hooks[6];
 	unsigned int nhooks;
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
 };

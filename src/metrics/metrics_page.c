@@ -166,6 +166,9 @@ static const struct health_metric health_metrics[] = {
 	  "writes counted with dst_comm=\"[unknown]\"." },
 	{ IPC_HEALTH_PIPE_LOCK_STOLEN, "ipc_exporter_pipe_lock_stolen_total",
 	  "Map-lock variant: pipe locks held for over 100 ms (their release failed) that were taken over." },
+	{ IPC_HEALTH_UDP_DROPPED, "ipc_exporter_udp_dropped_total",
+	  "Loopback UDP datagrams the kernel dropped (receive buffer full, no socket): received by no one, "
+	  "counted per sender with dst_comm=\"[dropped]\"." },
 };
 
 static void render_exporter(struct strbuf *out, const struct flow_collector *c)
