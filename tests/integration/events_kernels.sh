@@ -119,8 +119,9 @@ UDP=$TOP_BUILDDIR/tests/workloads/udp_workload
 for addr in 127.0.0.1 ::1; do
 	p=$(unique_prefix d)
 	dump_around "$TEST_TMP/d7" "$UDP" forms "$p" "$addr" recvfrom unconnected 5 40
-	read -r _ _ cli_addr cli_port < <(grep "^peer $p-cli0 " "$TEST_TMP/truth")
-	read -r _ _ srv_addr srv_port < <(grep "^peer $p-srv0 " "$TEST_TMP/truth")
+	# here-strings, not process substitution: the qemu guests have no /dev/fd
+	read -r _ _ cli_addr cli_port <<<"$(grep "^peer $p-cli0 " "$TEST_TMP/truth")"
+	read -r _ _ srv_addr srv_port <<<"$(grep "^peer $p-srv0 " "$TEST_TMP/truth")"
 	check_events "$TEST_TMP/d7" "$p" "loopback-udp $addr unconnected" \
 		"len([e for e in ev if e['mechanism'] == 'loopback-udp']) == 5" \
 		"all((e['src_addr'], e['src_port'], e['dst_addr'], e['dst_port']) == ('$cli_addr', $cli_port, '$srv_addr', $srv_port) for e in ev if e['mechanism'] == 'loopback-udp')" >"$TEST_TMP/checks"
