@@ -170,6 +170,16 @@ static __always_inline void event_note_file(struct event_scratch *ev, struct fil
 
 		/* a sender's local end is the source; a receiver's remote end is */
 		inet_local_remote(sk, local, remote);
+		if (mechanism == IPC_LOOPBACK_UDP) {
+			__u32 zero = 0;
+			struct udp_peer_note *note = bpf_map_lookup_elem(&udp_peer_notes, &zero);
+
+			/* the address the call named: an unconnected socket's peer is per datagram */
+			if (note && note->port) {
+				__builtin_memcpy(remote, note->addr.words, 16);
+				remote_port = note->port;
+			}
+		}
 		__builtin_memcpy(ev->meta.inet.src_addr.words, is_read ? remote : local, 16);
 		__builtin_memcpy(ev->meta.inet.dst_addr.words, is_read ? local : remote, 16);
 		ev->meta.inet.src_port = is_read ? remote_port : local_port;

@@ -42,21 +42,27 @@
 /*
  * sendmmsg/recvmmsg return how many messages moved; the kernel wrote each
  * one's length into the caller's array, which is still mapped at exit.
+ * Each message is its own transfer, with its own address (a UDP socket
+ * may send to, or receive from, a different peer in every message) and
+ * its own bytes for events.
  */
-static __always_inline __u64 mmsg_total_bytes(unsigned long vec, long count)
+static __always_inline void mmsg_transfers(unsigned int fd, unsigned long vec, long count, __u32 how,
+					   const int lock_kind)
 {
-	__u64 total = 0;
+	unsigned long msg;
 	__u32 len;
 	int i;
 
 	for (i = 0; i < MMSG_MAX; i++) {
 		if (i >= count)
 			break;
-		if (bpf_probe_read_user(&len, sizeof(len), (void *)(vec + i * MMSGHDR_SIZE + MMSGHDR_LEN_OFFSET)))
+		msg = vec + i * MMSGHDR_SIZE;
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)(msg + MMSGHDR_LEN_OFFSET)))
 			break;
-		total += len;
+		if (len)
+			stream_transfer_done(fd, len, TRANSFER_ARGS(how, PEER_NAME_MSGHDR, CONTENT_MSGHDR, 1, 0), msg,
+					     msg, lock_kind);
 	}
-	return total;
 }
 
 char LICENSE[] SEC("license") = "GPL";
@@ -75,7 +81,6 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	__u32 content = CONTENT_FLAT, iovecs = 0;
 	unsigned long content_ptr;
 	__u64 bytes = ret;
-	__u32 messages = 1;
 	long nr;
 
 	if (ret < 0)
@@ -142,14 +147,11 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 		name = (struct peer_name){ regs->r8, PEER_NAME_SOCKADDR };
 		how = TRANSFER_READ;
 		break;
-	case NR_recvmmsg:
+	case NR_recvmmsg:	/* flags: 4th argument */
 		if (regs->r10 & MSG_PEEK)
 			return 0;
-		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };	/* the first message's */
-		how = TRANSFER_READ;
-		bytes = mmsg_total_bytes(regs->si, ret);
-		content = ret == 1 ? CONTENT_MSGHDR : CONTENT_NONE;	/* several: events do not split them */
-		break;
+		mmsg_transfers(fd, regs->si, ret, TRANSFER_READ, lock_kind);
+		return 0;
 	case NR_recvmsg:	/* flags: 3rd argument */
 		if (regs->dx & MSG_PEEK)
 			return 0;
@@ -158,12 +160,8 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 		content = CONTENT_MSGHDR;
 		break;
 	case NR_sendmmsg:	/* returns how many messages went */
-		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };	/* the first message's */
-		how = TRANSFER_WRITE;
-		messages = ret;
-		bytes = mmsg_total_bytes(regs->si, ret);
-		content = ret == 1 ? CONTENT_MSGHDR : CONTENT_NONE;
-		break;
+		mmsg_transfers(fd, regs->si, ret, TRANSFER_WRITE, lock_kind);
+		return 0;
 	case NR_connect:
 		unix_stream_started(regs->di);
 		return 0;
@@ -186,7 +184,7 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	}
 	if (!bytes)
 		return 0;
-	stream_transfer_done(fd, bytes, TRANSFER_ARGS(how, name.kind, content, messages, iovecs), name.ptr,
+	stream_transfer_done(fd, bytes, TRANSFER_ARGS(how, name.kind, content, 1, iovecs), name.ptr,
 			     content_ptr, lock_kind);
 	/* splice and sendfile: the bytes also left (or entered) the other descriptor */
 	if (other_how != TRANSFER_NONE)
@@ -214,6 +212,14 @@ SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(ipc_skb_copy_datagram_iovec, const struct sk_buff *skb, int len)
 {
 	datagram_being_received(skb);
+	return 0;
+}
+
+/* A packet is dropped (not consumed): a loopback UDP datagram then reaches no one. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(ipc_kfree_skb, struct sk_buff *skb)
+{
+	udp_datagram_freed(skb);
 	return 0;
 }
 

@@ -120,6 +120,8 @@ enum ipc_health_counter {
 	IPC_HEALTH_QUEUE_QUOTA,
 	/* entries inserted into a flow table: user space tells the active table's fill from it */
 	IPC_HEALTH_FLOW_INSERTS,
+	/* loopback UDP datagrams the kernel dropped (receive buffer full, no socket...): never received */
+	IPC_HEALTH_UDP_DROPPED,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 
@@ -258,5 +260,7 @@ struct ipc_event_config {
 #define IPC_COMM_UNKNOWN "[unknown]"
 /* pty bytes the line discipline made (echo, \r before \n): no process wrote them */
 #define IPC_COMM_LINE_DISCIPLINE "[tty]"
+/* loopback UDP datagrams the kernel dropped: sent, and received by no one */
+#define IPC_COMM_DROPPED "[dropped]"
 
 #endif

@@ -268,6 +268,7 @@ static __always_inline void pipe_settle(__u8 mechanism, const struct ipc_endpoin
 static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scratch *scratch, int lock_kind)
 {
 	struct ipc_endpoint unknown;
+	struct udp_drop_count *drops;
 	struct pipe_queue *q;
 	__u32 bytes;
 	__u64 now;
@@ -285,11 +286,24 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 		}
 		return 0;
 	}
+	/* a UDP send: looked up before the lock, which allows no helper calls */
+	drops = op->mechanism == IPC_LOOPBACK_UDP && !op->is_read ? bpf_map_lookup_elem(&udp_drops, &op->key) : NULL;
 	now = lock_kind == PIPE_LOCK_SPIN ? pipe_coarse_now(scratch) : bpf_ktime_get_ns();
 	if (!pipe_queue_lock(q, &op->key, lock_kind, now))
 		return -EBUSY;
 	if (!pipe_key_equal(&q->owner, &op->key)) {
 		pipe_queue_unlock(q, &op->key, lock_kind);
+		return 0;
+	}
+	if (drops && drops->dropped > drops->settled) {
+		/* the kernel dropped this pair's datagram: no receiver will match it */
+		drops->settled++;
+		q->last_active_ns = now;
+		pipe_queue_unlock(q, &op->key, lock_kind);
+		health_add(IPC_HEALTH_UDP_DROPPED, 1);
+		endpoint_placeholder(&unknown, IPC_COMM_DROPPED);
+		flow_count_endpoints(op->mechanism, 0, &op->actor, &unknown, op->messages, op->bytes);
+		event_settled(op->mechanism, &op->actor, &unknown, op->bytes, op->messages, 0, 0);
 		return 0;
 	}
 	bytes = op->bytes;

@@ -237,6 +237,36 @@ static __always_inline int host_address_v6(const __u32 a[4])
 	return bpf_map_lookup_elem(&local_addresses, &key) != NULL;
 }
 
+/*
+ * The peer of this syscall's UDP datagram as the call named it (sendto's
+ * or sendmsg's destination, recvfrom's or recvmsg's source), for events:
+ * an unconnected socket has no peer of its own to show.  Per CPU: written
+ * and read within one run of the syscall program.
+ */
+struct udp_peer_note {
+	struct ipc_address addr;
+	__u16 port;	/* host order; 0: the call named no peer */
+	__u16 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct udp_peer_note);
+} udp_peer_notes SEC(".maps");
+
+static __always_inline void udp_peer_note(const __u32 addr[4], __u16 port)
+{
+	__u32 zero = 0;
+	struct udp_peer_note *note = bpf_map_lookup_elem(&udp_peer_notes, &zero);
+
+	if (!note)
+		return;
+	__builtin_memcpy(note->addr.words, addr, 16);
+	note->port = port;
+}
+
 /* The peer's port if it is on this host, else 0. */
 static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_name *name)
 {
@@ -248,6 +278,7 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 	} sa = {};
 	unsigned long ptr = name->ptr;
 
+	udp_peer_note(sa.v6, 0);	/* none named yet: events show the socket's own peer */
 	if (name->kind == PEER_NAME_MSGHDR && ptr &&
 	    bpf_probe_read_user(&ptr, sizeof(ptr), (void *)ptr))	/* msg_name: offset 0 */
 		return 0;
@@ -269,6 +300,7 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 	} else if (sa.family != AF_INET6) {
 		return 0;
 	}
+	udp_peer_note(sa.v6, bpf_ntohs(sa.port));
 	return host_address_v6(sa.v6) ? bpf_ntohs(sa.port) : 0;
 }
 
@@ -284,6 +316,66 @@ static __always_inline int udp_direction_key(struct sock *sk, int is_read, const
 		    (is_read ? ((__u32)peer_port << 16 | own_port) : ((__u32)own_port << 16 | peer_port));
 	key->ino = UDP_QUEUE_TAG;
 	return 1;
+}
+
+/*
+ * Dropped datagrams.  A loopback datagram is queued on its receiver (or
+ * dropped: receive buffer full, no socket, checksum) inside the sender's
+ * syscall, usually before its exit.  skb:kfree_skb sees every drop with
+ * the skb, whose UDP header gives the pair's queue; the count it keeps
+ * there is settled by the sender's next datagrams of that pair, which are
+ * then counted towards [dropped] instead of being queued for a receiver
+ * that will never get them.  `dropped` only grows (atomic add); `settled`
+ * is written under the queue's lock.
+ */
+struct udp_drop_count {
+	__u64 dropped;
+	__u64 settled;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pipe_key);	/* the pair's UDP queue key (udp_direction_key) */
+	__type(value, struct udp_drop_count);
+} udp_drops SEC(".maps");
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+
+/* skb:kfree_skb: if a loopback UDP datagram is being dropped, count it on its pair. */
+static __always_inline void udp_datagram_freed(const struct sk_buff *skb)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	unsigned char *head;
+	__u16 network, transport, protocol = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u8 l4 = 0;
+	struct {
+		__u16 source, dest;
+	} ports;
+	struct udp_drop_count first = { 1, 0 }, *count;
+	struct pipe_key key;
+
+	if (!dev || !(BPF_CORE_READ(dev, flags) & IFF_LOOPBACK) || (protocol != ETH_P_IP && protocol != ETH_P_IPV6))
+		return;
+	head = BPF_CORE_READ(skb, head);
+	network = BPF_CORE_READ(skb, network_header);
+	transport = BPF_CORE_READ(skb, transport_header);
+	if (transport == 0xffff || transport <= network)
+		return;
+	/* IPv4: the protocol at byte 9; IPv6: the next header at byte 6 (no extension headers) */
+	if (bpf_probe_read_kernel(&l4, 1, head + network + (protocol == ETH_P_IP ? 9 : 6)) || l4 != IPPROTO_UDP ||
+	    bpf_probe_read_kernel(&ports, sizeof(ports), head + transport))
+		return;
+	key.pipe = (__u64)BPF_CORE_READ(dev, nd_net.net, ns.inum) << 32 |
+		   (__u32)bpf_ntohs(ports.source) << 16 | bpf_ntohs(ports.dest);
+	key.ino = UDP_QUEUE_TAG;
+	count = bpf_map_lookup_elem(&udp_drops, &key);
+	if (count)
+		__sync_fetch_and_add(&count->dropped, 1);
+	else if (bpf_map_update_elem(&udp_drops, &key, &first, BPF_NOEXIST) &&
+		 (count = bpf_map_lookup_elem(&udp_drops, &key)))
+		__sync_fetch_and_add(&count->dropped, 1);	/* someone inserted it meanwhile */
 }
 
 /* The queue of a UNIX datagram: the sending socket's. */

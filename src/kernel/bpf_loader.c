@@ -131,9 +131,10 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
 					   "unix-dgram" };
 	p->hooks[2] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
-	p->hooks[3] = (struct probe_hook){ "tp_btf/inet_sock_set_state", "ipc_inet_sock_set_state", "" };
-	p->hooks[4] = (struct probe_hook){ "iter/task_file", "ipc_queue_sweep", "" };
-	p->nhooks = 5;
+	p->hooks[3] = (struct probe_hook){ "tp_btf/kfree_skb", "ipc_kfree_skb", "loopback-udp" };
+	p->hooks[4] = (struct probe_hook){ "tp_btf/inet_sock_set_state", "ipc_inet_sock_set_state", "" };
+	p->hooks[5] = (struct probe_hook){ "iter/task_file", "ipc_queue_sweep", "" };
+	p->nhooks = 6;
 	if (opts->identities & IPC_IDENTITY_EXE)
 		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/sched_process_exec", "ipc_sched_process_exec",
 							     "" };

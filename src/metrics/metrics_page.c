@@ -172,6 +172,9 @@ static const struct health_metric health_metrics[] = {
 	{ IPC_HEALTH_QUEUE_QUOTA, "ipc_exporter_queue_quota_refused_total",
 	  "Queues refused because their user already held its share of the queue table "
 	  "(--queue-quota): that user's writes counted with dst_comm=\"[unknown]\"." },
+	{ IPC_HEALTH_UDP_DROPPED, "ipc_exporter_udp_dropped_total",
+	  "Loopback UDP datagrams the kernel dropped (receive buffer full, no socket): received by no one, "
+	  "counted per sender with dst_comm=\"[dropped]\"." },
 };
 
 /* The attribution queue table: what made room in it, and the sweeps that find dead objects. */

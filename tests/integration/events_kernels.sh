@@ -113,6 +113,21 @@ check_events "$TEST_TMP/d4" "$p" "loopback-tcp" \
 	'{(e["dst_port"], e["src_port"]) for e in ev if e["mechanism"] == "loopback-tcp" and e["src"]["comm"].endswith("-cli0")} == {(e["src_port"], e["dst_port"]) for e in ev if e["mechanism"] == "loopback-tcp" and e["dst"]["comm"].endswith("-cli0")}' >"$TEST_TMP/checks"
 tap_lines <"$TEST_TMP/checks"
 
+# Loopback UDP on unconnected sockets: each event shows the peer the call
+# named (the sender's address and port, the receiver's), from both ends.
+UDP=$TOP_BUILDDIR/tests/workloads/udp_workload
+for addr in 127.0.0.1 ::1; do
+	p=$(unique_prefix d)
+	dump_around "$TEST_TMP/d7" "$UDP" forms "$p" "$addr" recvfrom unconnected 5 40
+	# here-strings, not process substitution: the qemu guests have no /dev/fd
+	read -r _ _ cli_addr cli_port <<<"$(grep "^peer $p-cli0 " "$TEST_TMP/truth")"
+	read -r _ _ srv_addr srv_port <<<"$(grep "^peer $p-srv0 " "$TEST_TMP/truth")"
+	check_events "$TEST_TMP/d7" "$p" "loopback-udp $addr unconnected" \
+		"len([e for e in ev if e['mechanism'] == 'loopback-udp']) == 5" \
+		"all((e['src_addr'], e['src_port'], e['dst_addr'], e['dst_port']) == ('$cli_addr', $cli_port, '$srv_addr', $srv_port) for e in ev if e['mechanism'] == 'loopback-udp')" >"$TEST_TMP/checks"
+	tap_lines <"$TEST_TMP/checks"
+done
+
 # A pty in raw mode: the slave's name.
 p=$(unique_prefix y)
 dump_around "$TEST_TMP/d5" "$PTYS" raw "$p" 5 32

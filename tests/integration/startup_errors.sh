@@ -57,8 +57,8 @@ for sig in TERM INT; do
 	ids=$(awk '$1 == "prog_id:" { print $2 }' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -u)
 	scrape "$TEST_TMP/hooks"
 	hooks=$(grep -c '^ipc_exporter_hook_info{' "$TEST_TMP/hooks")
-	tap_eq "$(echo $ids | wc -w)" 5 "SIG$sig: five BPF programs loaded while running"
-	tap_eq "$hooks" 5 "SIG$sig: each of them exported in ipc_exporter_hook_info"
+	tap_eq "$(echo $ids | wc -w)" 6 "SIG$sig: six BPF programs loaded while running"
+	tap_eq "$hooks" 6 "SIG$sig: each of them exported in ipc_exporter_hook_info"
 	kill -"$sig" "$pid"
 	wait "$pid"
 	tap_eq $? 0 "SIG$sig: exit status 0"
