@@ -14,6 +14,8 @@
 # totals over the whole run are checked too.  The Markdown report goes to
 # FILE (default soak-results.md) and to stdout.  Exit 0 when everything was
 # exact and resident memory grew less than 8 MiB after the warm-up.
+# SOAK_EXPORTER_ARGS adds exporter flags (a shared host's other IPC makes
+# label sets too: --series-limit=200000 keeps them from folding the soak's).
 set -u
 
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,7 +82,8 @@ port=
 start_exporter() {
 	for _ in 1 2 3 4 5; do
 		port=$((20000 + RANDOM % 20000))
-		"$exporter" --web.listen-address="127.0.0.1:$port" >"$work/exporter.log" 2>&1 &
+		# shellcheck disable=SC2086
+		"$exporter" --web.listen-address="127.0.0.1:$port" ${SOAK_EXPORTER_ARGS:-} >"$work/exporter.log" 2>&1 &
 		exporter_pid=$!
 		for _ in $(seq 300); do
 			curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && return 0
@@ -340,7 +343,7 @@ shown() { # MINUTE EXACT TOTAL PROBLEMS
 {
 	echo "## ipc_exporter soak"
 	echo
-	echo "$machine; $(date -u +%Y-%m-%d); $minutes minute(s) (${SECONDS}s with start and settling), exporter with its default flags."
+	echo "$machine; $(date -u +%Y-%m-%d); $minutes minute(s) (${SECONDS}s with start and settling), exporter with ${SOAK_EXPORTER_ARGS:-its default flags}."
 	echo
 	echo "Background, all the time: churn in rounds of $churn_tcp short loopback TCP connections (1000 bytes each way)," \
 		"$churn_pipes short-lived processes each writing into a pipe of its own, and $churn_orphans pipes written and closed unread" \
