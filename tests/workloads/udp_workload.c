@@ -22,34 +22,15 @@
  *       one recvmmsg.
  */
 #define _GNU_SOURCE
+#define WORKLOAD_NAME "udp_workload"
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-static const char *prefix;
+#include "workload_kit.h"
 
-static void die(const char *what)
-{
-	fprintf(stderr, "udp_workload: %s: %s\n", what, strerror(errno));
-	exit(99);
-}
-
-static void set_name(const char *role)
-{
-	char name[16];
-
-	snprintf(name, sizeof(name), "%s-%s", prefix, role);
-	if (prctl(PR_SET_NAME, name) < 0)
-		die("prctl");
-}
 
 struct endpoint {
 	int fd;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the pty and splice workloads share: processes named PREFIX-ROLE,
+ * What the workloads share: processes named PREFIX-ROLE,
  * a byte pattern readers check, loud failures and child reaping.  Define
  * WORKLOAD_NAME (the program's name) before including; set `prefix`.
  */
@@ -18,14 +18,14 @@
 static const char *prefix;
 
 /* A call failed: exit 99. */
-static void __attribute__((noreturn)) die(const char *what)
+static void __attribute__((noreturn, unused)) die(const char *what)
 {
 	fprintf(stderr, WORKLOAD_NAME ": %s: %s\n", what, strerror(errno));
 	exit(99);
 }
 
 /* The ground truth would be wrong (short write, bad byte): exit 98. */
-static void __attribute__((format(printf, 1, 2), noreturn)) fail(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2), noreturn, unused)) fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -38,7 +38,7 @@ static void __attribute__((format(printf, 1, 2), noreturn)) fail(const char *fmt
 }
 
 /* PREFIX-ROLE, or the program's own name (NULL) once its part is over. */
-static void set_name(const char *role)
+static void __attribute__((unused)) set_name(const char *role)
 {
 	char name[16];
 
@@ -57,7 +57,7 @@ static inline unsigned char pattern(long k)
 }
 
 /* 0 if the child exited 0, else 1 after saying why. */
-static int wait_for(pid_t pid)
+static int __attribute__((unused)) wait_for(pid_t pid)
 {
 	int status;
 
