@@ -368,6 +368,7 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
 	if (waiting) {
 		waiting->bytes += op->bytes;
 		waiting->messages += op->messages;
+		waiting->made += op->made;	/* a pty master's line-discipline bytes join too */
 		health_add(IPC_HEALTH_PIPE_DEFERRED, 1);
 		return;
 	}
