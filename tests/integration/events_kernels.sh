@@ -55,6 +55,15 @@ for t in truth:
     ok = got == (nbytes, msgs)
     print("%s - %s: %s %s > %s events add up to %d bytes, %d messages%s" % (
         "ok" if ok else "not ok", desc, mech, src, dst, nbytes, msgs, "" if ok else " (got %d, %d)" % got))
+# The map-lock variant (5.10) may apply an operation after its syscall has
+# returned (a lock held elsewhere): that event has its bytes but no metadata
+# or contents, and says so.  Metadata checks look at the others.
+late = [e for e in ev if e.get("content_unavailable") and not any(k in e for k in ("inode", "tty", "src_addr", "signal"))]
+if late:
+    print("# %d of %d events applied late (map-lock variant): no metadata" % (len(late), len(ev)))
+    ok = len(late) * 2 <= len(ev)
+    print("%s - %s: most events carry their metadata (%d late of %d)" % ("ok" if ok else "not ok", desc, len(late), len(ev)))
+ev = [e for e in ev if e not in late]
 for c in checks:
     try:
         ok = eval(c)

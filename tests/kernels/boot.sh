@@ -7,7 +7,7 @@ kdir=$1
 initrd=$2
 shift 2
 cmd=$(printf '%s' "$*" | sed 's/ /%20/g')
-exec timeout "${IPC_GUEST_TIMEOUT:-900}" qemu-system-x86_64 \
+exec timeout "${IPC_GUEST_TIMEOUT:-1500}" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt -smp 2 -m 1536 \
 	-nographic -no-reboot -nic none \
 	-kernel "$(ls "$kdir"/boot/vmlinuz-* | head -n 1)" -initrd "$initrd" \
