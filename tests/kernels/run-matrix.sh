@@ -1,9 +1,11 @@
 #!/bin/bash
-# run-matrix.sh [--kernels "5.10 6.1 6.12"] TEST...
+# run-matrix.sh [--kernels "5.10 6.1 6.12"] [--share "TEST..."] TEST...
 # Boots Debian's stock kernels under qemu (TCG) one after the other and runs
 # the given integration tests inside each, against this build.  Prints TAP:
 # one result per test result per kernel, "[5.10] tests/integration/pipes.sh:
-# ...", and a summary line per kernel.  Kernels are cached in
+# ...", and a summary line per kernel.  A --share test runs on one kernel
+# only, dealt out from the last (fastest) kernel backwards: work that is the
+# same on every kernel is shared out instead of repeated.  Kernels are cached in
 # $IPC_KERNEL_CACHE (default /var/cache/ipc_exporter/kernels).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +17,18 @@ if [ "${1:-}" = --kernels ]; then
 	kernels=$2
 	shift 2
 fi
-tests=("$@")
+shared=()
+if [ "${1:-}" = --share ]; then
+	read -ra shared <<<"$2"
+	shift 2
+fi
+every=("$@")
+read -ra series_list <<<"$kernels"
+# shared_on[i]: the kernel series that runs shared[i]
+shared_on=()
+for i in "${!shared[@]}"; do
+	shared_on+=("${series_list[$(( ${#series_list[@]} - 1 - i % ${#series_list[@]} ))]}")
+done
 work=$TOP_BUILDDIR/tests/kernels/work
 mkdir -p "$work"
 count=0
@@ -37,6 +50,10 @@ for series in $kernels; do
 		emit not_ok "[$series] initramfs built"
 		continue
 	}
+	tests=("${every[@]}")
+	for i in "${!shared[@]}"; do
+		[ "${shared_on[$i]}" = "$series" ] && tests+=("${shared[$i]}")
+	done
 	{ echo "$TOP_SRCDIR"; echo "$TOP_BUILDDIR"; printf '%s\n' "${tests[@]}"; } >"$work/plan-$series"
 	# line-buffered, so a guest that hangs shows how far it got
 	"$here/boot.sh" "$kdir" "$work/initrd-$series.cpio.gz" \
