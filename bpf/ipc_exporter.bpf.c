@@ -2,8 +2,9 @@
 /*
  * The kernel side of ipc_exporter: the hooks.  Each hook decides quickly
  * whether an event is IPC and hands it to the mechanism's logic.
- * Only stable tracepoints are used (raw_syscalls, signal), as BTF-typed
- * raw tracepoints, which need neither kprobes nor tracefs.
+ * Stable tracepoints (raw_syscalls, signal, skb, sock), as BTF-typed raw
+ * tracepoints, which need neither kprobes nor tracefs; fentry hooks only
+ * where the kernel attaches them, chosen by user space at start.
  */
 #include "pipe_attribution.bpf.h"
 #include "signal_flow.bpf.h"
@@ -215,6 +216,18 @@ int BPF_PROG(ipc_skb_copy_datagram_iovec, const struct sk_buff *skb, int len)
 	return 0;
 }
 
+/*
+ * fentry, loaded where the kernel attaches it: UDP hands a datagram to the
+ * current thread.  len < 0: MSG_PEEK, the datagram stays queued.
+ */
+SEC("fentry/skb_consume_udp")
+int BPF_PROG(ipc_udp_consumed, struct sock *sk, struct sk_buff *skb, int len)
+{
+	if (len >= 0)
+		udp_datagram_consumed(sk, skb);
+	return 0;
+}
+
 /* A packet is dropped (not consumed): a loopback UDP datagram then reaches no one. */
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(ipc_kfree_skb, struct sk_buff *skb)
@@ -276,7 +289,7 @@ struct {
 SEC("iter/task_file")
 int ipc_queue_sweep(struct bpf_iter__task_file *ctx)
 {
-	struct peer_name connected = { 0, PEER_NAME_NONE };
+	struct peer_name connected = { 0, PEER_NAME_SWEEP };
 	struct file *file = ctx->file;
 	struct sweep_scratch *s;
 	struct file_head f;

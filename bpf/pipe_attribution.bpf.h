@@ -521,7 +521,7 @@ static __always_inline void stream_apply(struct pipe_scratch *scratch, struct pi
 static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
 					    unsigned long content_ptr, int lock_kind)
 {
-	struct peer_name name = { name_ptr, TRANSFER_NAME(args) };
+	struct peer_name name = { name_ptr, TRANSFER_NAME(args), bytes };
 	__u32 how = TRANSFER_HOW(args);
 	struct task_struct *task = NULL;
 	struct pipe_scratch *scratch;

@@ -21,6 +21,7 @@
 
 #include <bpf/bpf_endian.h>
 #include "kernel_access.bpf.h"
+#include "udp_sources.bpf.h"
 
 #define S_IFSOCK 0140000
 #define AF_UNIX 1
@@ -201,10 +202,12 @@ static __always_inline int tcp_direction_key(struct sock *sk, int is_read, struc
 #define PEER_NAME_NONE 0
 #define PEER_NAME_SOCKADDR 1
 #define PEER_NAME_MSGHDR 2
+#define PEER_NAME_SWEEP 3	/* no call: the sweep asks which queues a socket has */
 
 struct peer_name {
 	unsigned long ptr;
 	int kind;
+	__u32 bytes;	/* what the call moved (a UDP read's size picks its sender) */
 };
 
 /* This host's addresses as IPv6 (IPv4 mapped), kept current by user space. */
@@ -267,8 +270,13 @@ static __always_inline void udp_peer_note(const __u32 addr[4], __u16 port)
 	note->port = port;
 }
 
-/* The peer's port if it is on this host, else 0. */
-static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_name *name)
+/*
+ * The peer's port if it is on this host, else 0.  *unnamed: a read on an
+ * unconnected socket that did not ask for the sender's address, and no
+ * note of it from skb_consume_udp (bpf/udp_sources.bpf.h).
+ */
+static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_name *name, int is_read,
+					   int *unnamed)
 {
 	struct {
 		__u16 family;
@@ -276,17 +284,25 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 		__u32 v4_or_flowinfo;
 		__u32 v6[4];
 	} sa = {};
+	struct udp_source consumed;
 	unsigned long ptr = name->ptr;
+	int took = is_read && name->kind != PEER_NAME_SWEEP && udp_consumed_take(sk, &consumed);
 
 	udp_peer_note(sa.v6, 0);	/* none named yet: events show the socket's own peer */
 	if (name->kind == PEER_NAME_MSGHDR && ptr &&
 	    bpf_probe_read_user(&ptr, sizeof(ptr), (void *)ptr))	/* msg_name: offset 0 */
 		return 0;
-	if (name->kind == PEER_NAME_NONE || !ptr) {
+	if (name->kind == PEER_NAME_NONE || name->kind == PEER_NAME_SWEEP || !ptr) {
 		__u32 remote[4], local[4];
 
-		if (!BPF_CORE_READ(sk, __sk_common.skc_dport))
-			return 0;	/* not connected: unknown peer */
+		if (!BPF_CORE_READ(sk, __sk_common.skc_dport)) {
+			if (!took) {
+				*unnamed = is_read && name->kind != PEER_NAME_SWEEP;
+				return 0;
+			}
+			udp_peer_note(consumed.addr.words, consumed.port);
+			return host_address_v6(consumed.addr.words) ? consumed.port : 0;
+		}
 		inet_local_remote(sk, local, remote);
 		return host_address_v6(remote) ? bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) : 0;
 	}
@@ -304,17 +320,105 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 	return host_address_v6(sa.v6) ? bpf_ntohs(sa.port) : 0;
 }
 
+/*
+ * Whether a queue's oldest share is datagrams of `bytes` each, credits or
+ * (`debts`) debts.  Shares of one process merge when the queue is full, so
+ * a share may stand for several.
+ */
+static __always_inline int udp_queue_head_is(const struct pipe_key *key, int debts, __u32 bytes)
+{
+	struct pipe_queue *q = bpf_map_lookup_elem(&pipe_queues, key);
+	struct pipe_share *head;
+
+	if (!q || q->holds_debts != debts || !q->count)
+		return 0;
+	head = &q->shares[masked_index(q->first, PIPE_QUEUE_MASK)];
+	return head->messages && head->bytes == (__u64)bytes * head->messages;
+}
+
+/*
+ * A port's own queue for datagrams of one size: where reads that named no
+ * sender wait for it (bpf/udp_sources.bpf.h).  Source port 0, which no
+ * datagram has; the size above the tag (user space compares the tag's
+ * 32 bits).
+ */
+static __always_inline void udp_port_queue_key(__u64 port_key, __u32 bytes, struct pipe_key *key)
+{
+	key->pipe = port_key;
+	key->ino = UDP_QUEUE_TAG | (__u64)bytes << 32;
+}
+
+/*
+ * Without skb_consume_udp's notes, the queue a read that named no sender
+ * settles against (bpf/udp_sources.bpf.h).  A datagram read whole is one
+ * sender's write of the same size: the queue of a recent sender whose
+ * oldest credit has that size; else the only recent sender's queue; else
+ * the port's queue for that size, where the sender that writes it finds
+ * the debt.  Only for sockets bound to a loopback address: another host's
+ * datagram would take a local sender's credit.
+ */
+static __always_inline int udp_unnamed_read_key(struct sock *sk, __u64 port_key, __u32 bytes,
+						struct pipe_key *key)
+{
+	struct pipe_key k = { .ino = UDP_QUEUE_TAG };
+	struct udp_recent_senders *recent;
+	__u32 local[4], remote[4];
+	__u16 sender = 0;
+	int i;
+
+	inet_local_remote(sk, local, remote);
+	if (!loopback_v6(local))
+		return 0;
+	recent = bpf_map_lookup_elem(&udp_recent_senders, &port_key);
+	if (recent) {
+		UNROLL
+		for (i = 0; i < UDP_RECENT_SENDERS; i++) {
+			if (!recent->ports[i])
+				break;
+			k.pipe = port_key | (__u32)recent->ports[i] << 16;
+			if (udp_queue_head_is(&k, 0, bytes)) {
+				sender = recent->ports[i];
+				break;
+			}
+		}
+		if (!sender && recent->ports[0] && !recent->ports[1])
+			sender = recent->ports[0];
+	}
+	if (sender) {
+		key->pipe = port_key | (__u32)sender << 16;
+		key->ino = UDP_QUEUE_TAG;
+	} else {
+		udp_port_queue_key(port_key, bytes, key);
+	}
+	udp_peer_note(local, sender);
+	return 1;
+}
+
 static __always_inline int udp_direction_key(struct sock *sk, int is_read, const struct peer_name *name,
 					     struct pipe_key *key)
 {
-	__u16 peer_port = udp_peer_port(sk, name), own_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u32 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	int unnamed = 0;
+	__u16 peer_port = udp_peer_port(sk, name, is_read, &unnamed);
+	__u16 own_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u64 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 
-	if (!peer_port || !own_port)
+	if (!own_port)
 		return 0;
-	key->pipe = (__u64)netns << 32 |
-		    (is_read ? ((__u32)peer_port << 16 | own_port) : ((__u32)own_port << 16 | peer_port));
+	/* a port's own queue: source port 0, which no datagram has */
+	if (!peer_port)
+		return unnamed && !udp_consume_hooked ? udp_unnamed_read_key(sk, netns << 32 | own_port, name->bytes, key)
+						      : 0;
+	key->pipe = netns << 32 | (is_read ? ((__u32)peer_port << 16 | own_port) : ((__u32)own_port << 16 | peer_port));
 	key->ino = UDP_QUEUE_TAG;
+	if (!is_read && !udp_consume_hooked && name->kind != PEER_NAME_SWEEP) {
+		struct pipe_key port;
+
+		udp_sender_seen(netns << 32 | peer_port, own_port);
+		/* a read of this size is waiting for its sender: this datagram */
+		udp_port_queue_key(netns << 32 | peer_port, name->bytes, &port);
+		if (udp_queue_head_is(&port, 1, name->bytes))
+			*key = port;
+	}
 	return 1;
 }
 
@@ -339,9 +443,6 @@ struct {
 	__type(key, struct pipe_key);	/* the pair's UDP queue key (udp_direction_key) */
 	__type(value, struct udp_drop_count);
 } udp_drops SEC(".maps");
-
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
 
 /* skb:kfree_skb: if a loopback UDP datagram is being dropped, count it on its pair. */
 static __always_inline void udp_datagram_freed(const struct sk_buff *skb)

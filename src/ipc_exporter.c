@@ -89,6 +89,8 @@ static void usage(FILE *out)
 		"                              half the table), so no user fills it for others\n"
 		"  --pipe-lock=auto|spin|map   how pipe queues are locked: bpf_spin_lock where\n"
 		"                              the kernel allows it (auto, default) or map locks\n"
+		"  --hooks=auto|sys-exit       fentry hooks where the kernel attaches them (auto,\n"
+		"                              default), or the syscall-exit path alone\n"
 		"  --process-labels=LIST       more labels per flow besides src_comm/dst_comm, any\n"
 		"                              of pid,exe,cgroup (default none); each multiplies\n"
 		"                              the series: pid needs the host's pid namespace\n"
@@ -115,6 +117,7 @@ enum {
 	OPT_PIPE_TABLE,
 	OPT_QUEUE_QUOTA,
 	OPT_PIPE_LOCK,
+	OPT_HOOKS,
 	OPT_PROCESS_LABELS,
 	OPT_SERIES_LIMIT,
 	OPT_DEBUG_EVENTS,
@@ -132,6 +135,7 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "pipe-table-size", required_argument, NULL, OPT_PIPE_TABLE },
 		{ "queue-quota", required_argument, NULL, OPT_QUEUE_QUOTA },
 		{ "pipe-lock", required_argument, NULL, OPT_PIPE_LOCK },
+		{ "hooks", required_argument, NULL, OPT_HOOKS },
 		{ "process-labels", required_argument, NULL, OPT_PROCESS_LABELS },
 		{ "series-limit", required_argument, NULL, OPT_SERIES_LIMIT },
 		{ "debug.events", no_argument, NULL, OPT_DEBUG_EVENTS },
@@ -181,6 +185,16 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 				cfg->probe.pipe_lock = PIPE_LOCK_CHOICE_MAP;
 			} else {
 				log_warnx("--pipe-lock: \"%s\" is not one of auto, spin, map", optarg);
+				return -1;
+			}
+			break;
+		case OPT_HOOKS:
+			if (strcmp(optarg, "auto") == 0) {
+				cfg->probe.hooks = HOOK_CHOICE_AUTO;
+			} else if (strcmp(optarg, "sys-exit") == 0) {
+				cfg->probe.hooks = HOOK_CHOICE_SYS_EXIT;
+			} else {
+				log_warnx("--hooks: \"%s\" is not one of auto, sys-exit", optarg);
 				return -1;
 			}
 			break;

@@ -14,6 +14,7 @@
 #include "ipc_exporter.skel.h"
 #include "ipc_types.h"
 #include "kernel/bpf_loader.h"
+#include "kernel/hook_probe.h"
 #include "kernel/ipc_names.h"
 #include "util/log.h"
 
@@ -61,7 +62,8 @@ static int explain_load_error(int err)
 }
 
 /* Open, size and load one variant of the object; 0 or a negative errno. */
-static int load_variant(struct ipc_exporter_bpf **out, const struct probe_options *opts, bool spin_lock)
+static int load_variant(struct ipc_exporter_bpf **out, const struct probe_options *opts, bool spin_lock,
+			bool udp_consume)
 {
 	struct ipc_exporter_bpf *skel = ipc_exporter_bpf__open();
 	int err;
@@ -83,6 +85,8 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	bpf_program__set_autoload(skel->progs.ipc_cgroup_mkdir, opts->identities & IPC_IDENTITY_CGROUP);
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit, spin_lock);
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !spin_lock);
+	bpf_program__set_autoload(skel->progs.ipc_udp_consumed, udp_consume);
+	skel->rodata->udp_consume_hooked = udp_consume;
 	err = ipc_exporter_bpf__load(skel);
 	if (err) {
 		ipc_exporter_bpf__destroy(skel);
@@ -96,6 +100,7 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 {
 	struct ipc_exporter_bpf *skel = NULL;
 	bool spin_lock = opts->pipe_lock != PIPE_LOCK_CHOICE_MAP;
+	bool udp_consume;
 	int err;
 
 	*p = (struct probe){ 0 };
@@ -108,12 +113,14 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 		return -ENOENT;
 	}
 
-	err = load_variant(&skel, opts, spin_lock);
+	/* Tried alone first, so a kernel without fentry costs no failed load of the whole object. */
+	udp_consume = opts->hooks == HOOK_CHOICE_AUTO && fentry_attachable("skb_consume_udp");
+	err = load_variant(&skel, opts, spin_lock, udp_consume);
 	/* The verifier refuses bpf_spin_lock in tracing programs before 6.1 or so. */
 	if (err && spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && (err == -EINVAL || err == -EACCES)) {
 		log_info("this kernel does not give tracing programs bpf_spin_lock: pipe queues use map locks");
 		spin_lock = false;
-		err = load_variant(&skel, opts, spin_lock);
+		err = load_variant(&skel, opts, spin_lock, udp_consume);
 	}
 	if (err)
 		return explain_load_error(err);
@@ -135,6 +142,9 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->hooks[4] = (struct probe_hook){ "tp_btf/inet_sock_set_state", "ipc_inet_sock_set_state", "" };
 	p->hooks[5] = (struct probe_hook){ "iter/task_file", "ipc_queue_sweep", "" };
 	p->nhooks = 6;
+	if (udp_consume)
+		p->hooks[p->nhooks++] = (struct probe_hook){ "fentry/skb_consume_udp", "ipc_udp_consumed",
+							     "loopback-udp" };
 	if (opts->identities & IPC_IDENTITY_EXE)
 		p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/sched_process_exec", "ipc_sched_process_exec",
 							     "" };

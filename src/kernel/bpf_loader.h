@@ -15,11 +15,18 @@ enum pipe_lock_choice {
 	PIPE_LOCK_CHOICE_MAP,
 };
 
+/* Which hooks may be used (see bpf/ipc_exporter.bpf.c). */
+enum hook_choice {
+	HOOK_CHOICE_AUTO = 0,	/* fentry hooks where the kernel attaches them */
+	HOOK_CHOICE_SYS_EXIT,	/* the syscall-exit path and tracepoints only */
+};
+
 struct probe_options {
 	unsigned int flow_table_size;	/* entries per flow table; 0: default */
 	unsigned int pipe_table_size;	/* pipes tracked at once; 0: default */
 	unsigned int queue_quota;	/* queues one user may hold; 0: half the table */
 	enum pipe_lock_choice pipe_lock;
+	enum hook_choice hooks;
 	unsigned int identities;	/* IPC_IDENTITY_*: what endpoints carry besides pid and name */
 	bool verbose;			/* libbpf's own messages */
 };
@@ -33,7 +40,7 @@ struct probe_hook {
 
 struct probe {
 	struct ipc_exporter_bpf *skel;
-	struct probe_hook hooks[8];
+	struct probe_hook hooks[12];
 	unsigned int nhooks;
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
 };

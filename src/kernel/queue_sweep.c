@@ -16,7 +16,7 @@
 #define NS_PER_SECOND 1000000000ULL
 
 /* Queue kinds (pipe_key.ino) the sweep treats apart (bpf/socket_flow.bpf.h). */
-#define UDP_QUEUE_TAG 0x55445000	/* an unconnected socket cannot tell which are its own */
+#define UDP_QUEUE_TAG 0x55445000	/* an unconnected socket cannot tell which are its own; low 32 bits */
 #define UNIX_DGRAM_QUEUE_TAG 0x44475241	/* a sender's datagrams outlive its socket */
 
 static __u64 monotonic_ns(void)
@@ -115,7 +115,7 @@ void queue_sweep(const struct probe *p, struct queue_sweep_counts *counts)
 		idle = q.last_active_ns < now ? now - q.last_active_ns : 0;
 		empty = q.count == 0 && q.pooled == 0;
 		/* made before this sweep began and found by no open file */
-		dead = swept && q.born_sweep != gen && q.seen_sweep != gen && key.ino != UDP_QUEUE_TAG &&
+		dead = swept && q.born_sweep != gen && q.seen_sweep != gen && (key.ino & 0xffffffff) != UDP_QUEUE_TAG &&
 		       (key.ino != UNIX_DGRAM_QUEUE_TAG || idle >= QUEUE_DEAD_GRACE_SECONDS * NS_PER_SECOND);
 		go = dead || (empty && idle > PIPE_QUEUE_IDLE_EMPTY_SECONDS * NS_PER_SECOND) ||
 		     (!empty && entries * 2 > capacity && idle > PIPE_QUEUE_IDLE_DATA_SECONDS * NS_PER_SECOND);

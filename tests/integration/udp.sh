@@ -1,25 +1,35 @@
 #!/bin/bash
 # Loopback UDP, exact per (sender, receiver): every receive form on
-# connected and unconnected sockets, IPv4, IPv6 and IPv4-mapped; datagrams
+# connected and unconnected sockets, IPv4, IPv6 and IPv4-mapped, with and
+# without the sender's address (two senders at once too); datagrams
 # the kernel drops (a full receive buffer) count to [dropped], never to the
 # receiver; sendmmsg and recvmmsg attribute each message by its own address.
 . "$(dirname "$0")/lib.sh"
 require_root
 UDP=$TOP_BUILDDIR/tests/workloads/udp_workload
-exporter_start ${PIPE_LOCK:+--pipe-lock=$PIPE_LOCK} || tap_finish
+# UDP_HOOKS=sys-exit: the path kernels without fentry take (as this host)
+exporter_start ${PIPE_LOCK:+--pipe-lock=$PIPE_LOCK} ${UDP_HOOKS:+--hooks=$UDP_HOOKS} || tap_finish
+scrape "$TEST_TMP/hooks"
+grep -q 'hook="fentry/skb_consume_udp"' "$TEST_TMP/hooks" && hooked=yes || hooked=no
+echo "skb_consume_udp hooked: $hooked" | tap_diag
+if [ "${UDP_HOOKS:-}" = sys-exit ]; then
+	tap_eq "$hooked" no "--hooks=sys-exit: the syscall-exit path alone"
+fi
 
 run_case() { # DESCRIPTION WORKLOAD_ARGS...   (the prefix is the workload's 2nd argument)
 	run_ground_truth "$1" loopback-udp "$3" "$UDP" "${@:2}"
 }
 
 for addr in 127.0.0.1 ::1; do
-	for form in recvfrom recvmsg recvmmsg; do
+	for form in recv read readv recvfrom recvmsg recvmmsg recvfrom-anon recvmsg-anon recvmmsg-anon; do
 		run_case "UDP $addr unconnected, $form" forms "$(unique_prefix f)" "$addr" "$form" unconnected 40 100
 	done
 	for form in recv read readv recvfrom recvmsg recvmmsg-anon; do
 		run_case "UDP $addr connected, $form" forms "$(unique_prefix c)" "$addr" "$form" connected 40 100
 	done
 done
+run_case "UDP two senders at once, unconnected recv" senders "$(unique_prefix s)" 127.0.0.1 recv 300
+run_case "UDP ::1 two senders at once, unconnected recvfrom" senders "$(unique_prefix s)" ::1 recvfrom 300
 run_case "UDP ::ffff:127.0.0.1 unconnected, recvfrom" forms "$(unique_prefix f)" ::ffff:127.0.0.1 recvfrom \
 	unconnected 40 100
 run_case "UDP receive buffer full: drops go to [dropped]" drop "$(unique_prefix x)" 127.0.0.1 200 100

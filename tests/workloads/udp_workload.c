@@ -8,8 +8,12 @@
  *   forms PREFIX ADDR FORM connected|unconnected N SIZE
  *       PREFIX-cli0 sends N datagrams of SIZE to PREFIX-srv0 (sendto, or
  *       send when connected); srv0 receives them with FORM: recv, read,
- *       readv, recvfrom, recvmsg, recvmmsg (with the senders' names) or
- *       recvmmsg-anon (without).
+ *       readv, recvfrom, recvmsg, recvmmsg (with the senders' names),
+ *       recvfrom-anon, recvmsg-anon or recvmmsg-anon (without).
+ *   senders PREFIX ADDR FORM N
+ *       PREFIX-cli0 (100-byte datagrams) and PREFIX-cli1 (200-byte ones)
+ *       send N each at the same time to unconnected PREFIX-srv0, which
+ *       receives them as they come with FORM.
  *   drop PREFIX ADDR N SIZE
  *       srv0 has the smallest receive buffer and reads only after cli0 has
  *       sent all N: most datagrams are dropped by the kernel.  srv0 then
@@ -110,6 +114,13 @@ static ssize_t receive_one(int fd, const char *form, char *buf, size_t size)
 		return recvfrom(fd, buf, size, 0, (struct sockaddr *)&from, &fromlen);
 	if (strcmp(form, "recvmsg") == 0)
 		return recvmsg(fd, &m, 0);
+	if (strcmp(form, "recvfrom-anon") == 0)
+		return recvfrom(fd, buf, size, 0, NULL, NULL);
+	if (strcmp(form, "recvmsg-anon") == 0) {
+		m.msg_name = NULL;
+		m.msg_namelen = 0;
+		return recvmsg(fd, &m, 0);
+	}
 	errno = EINVAL;
 	return -1;
 }
@@ -191,6 +202,45 @@ static int run_forms(const char *addr, const char *form, int connected, int n, i
 	printf("flow loopback-udp %s-cli0 %s-srv0 %d %ld\n", prefix, prefix, n, (long)n * size);
 	print_peer("cli0", &cli);
 	print_peer("srv0", &srv);
+	return 0;
+}
+
+/* Two senders of different sizes at once; the receiver reads as they come. */
+static int run_senders(const char *addr, const char *form, int n)
+{
+	struct endpoint srv, cli[2];
+	char buf[65536];
+	long bytes = 0;
+
+	set_name("ctl0");
+	bound_socket(addr, 4 << 20, &srv);
+	for (int c = 0; c < 2; c++) {
+		bound_socket(addr, 0, &cli[c]);
+		if (fork() == 0) {
+			set_name(c ? "cli1" : "cli0");
+			memset(buf, 's', sizeof(buf));
+			for (int i = 0; i < n; i++)
+				if (sendto(cli[c].fd, buf, (size_t)(100 * (c + 1)), 0, (struct sockaddr *)&srv.addr,
+					   srv.len) != 100 * (c + 1))
+					die("sendto");
+			_exit(0);
+		}
+	}
+	if (fork() == 0) {
+		set_name("srv0");
+		for (int got = 0; got < 2 * n; got++) {
+			ssize_t r = receive_one(srv.fd, form, buf, sizeof(buf));
+
+			if (r != 100 && r != 200)
+				die("receive");
+			bytes += r;
+		}
+		_exit(bytes == 300L * n ? 0 : 98);
+	}
+	if (wait_children())
+		return 99;
+	printf("flow loopback-udp %s-cli0 %s-srv0 %d %d\n", prefix, prefix, n, 100 * n);
+	printf("flow loopback-udp %s-cli1 %s-srv0 %d %d\n", prefix, prefix, n, 200 * n);
 	return 0;
 }
 
@@ -315,9 +365,12 @@ int main(int argc, char **argv)
 		return run_forms(argv[3], argv[4], strcmp(argv[5], "connected") == 0, atoi(argv[6]), atoi(argv[7]));
 	if (argc == 6 && strcmp(argv[1], "drop") == 0)
 		return run_drop(argv[3], atoi(argv[4]), atoi(argv[5]));
+	if (argc == 6 && strcmp(argv[1], "senders") == 0)
+		return run_senders(argv[3], argv[4], atoi(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "mmsg") == 0)
 		return run_mmsg(argv[3]);
 	fprintf(stderr, "usage: udp_workload forms PREFIX ADDR FORM connected|unconnected N SIZE\n"
+			"       udp_workload senders PREFIX ADDR FORM N\n"
 			"       udp_workload drop PREFIX ADDR N SIZE\n"
 			"       udp_workload mmsg PREFIX ADDR\n");
 	return 2;
