@@ -14,6 +14,8 @@ grep -q 'hook="fentry/skb_consume_udp"' "$TEST_TMP/hooks" && hooked=yes || hooke
 echo "skb_consume_udp hooked: $hooked" | tap_diag
 if [ "${UDP_HOOKS:-}" = sys-exit ]; then
 	tap_eq "$hooked" no "--hooks=sys-exit: the syscall-exit path alone"
+elif [ "${IPC_EXPECT_FENTRY:-0}" = 1 ]; then
+	tap_eq "$hooked" yes "this kernel attaches fentry: skb_consume_udp is hooked"
 fi
 
 run_case() { # DESCRIPTION WORKLOAD_ARGS...   (the prefix is the workload's 2nd argument)

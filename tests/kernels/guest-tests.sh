@@ -5,6 +5,9 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/run/tmp LANG=C.UTF-8
 export TMPDIR=/run/tmp	# the rest of the host's tree is read-only here
 export IPC_TEST_GUEST=1	# heavy tests run a lighter round under TCG
+# Debian's kernels attach fentry (CONFIG_FUNCTION_TRACER, unlike the CI
+# host): tests check that the exporter takes its fentry hooks here.
+export IPC_EXPECT_FENTRY=1
 plan=$1
 { read -r TOP_SRCDIR; read -r TOP_BUILDDIR; mapfile -t tests; } <"$plan"
 export TOP_SRCDIR TOP_BUILDDIR
