@@ -22,16 +22,27 @@ run_case() { # DESCRIPTION WORKLOAD_ARGS...   (the prefix is the workload's 2nd 
 	run_ground_truth "$1" loopback-udp "$3" "$UDP" "${@:2}"
 }
 
+# Under TCG (the kernel matrix) a case takes seconds: there, IPv6 and the
+# connected forms (the same code on every kernel) get fewer.  With
+# --hooks=sys-exit only what that choice changes: unconnected receives.
+unconnected_forms="recv read readv recvfrom recvmsg recvmmsg recvfrom-anon recvmsg-anon recvmmsg-anon"
+connected_forms="recv read readv recvfrom recvmsg recvmmsg-anon"
 for addr in 127.0.0.1 ::1; do
-	for form in recv read readv recvfrom recvmsg recvmmsg recvfrom-anon recvmsg-anon recvmmsg-anon; do
+	forms=$unconnected_forms
+	[ "${IPC_TEST_GUEST:-0}" = 1 ] && [ "$addr" = ::1 ] && forms="recv recvfrom recvmmsg-anon"
+	for form in $forms; do
 		run_case "UDP $addr unconnected, $form" forms "$(unique_prefix f)" "$addr" "$form" unconnected 40 100
 	done
-	for form in recv read readv recvfrom recvmsg recvmmsg-anon; do
+	[ "${UDP_HOOKS:-}" = sys-exit ] && continue
+	[ "${IPC_TEST_GUEST:-0}" = 1 ] && [ "$addr" = ::1 ] && continue
+	for form in $connected_forms; do
 		run_case "UDP $addr connected, $form" forms "$(unique_prefix c)" "$addr" "$form" connected 40 100
 	done
 done
 run_case "UDP two senders at once, unconnected recv" senders "$(unique_prefix s)" 127.0.0.1 recv 300
-run_case "UDP ::1 two senders at once, unconnected recvfrom" senders "$(unique_prefix s)" ::1 recvfrom 300
+run_case "UDP ::1 two senders at once, unconnected recvmsg without address" senders "$(unique_prefix s)" ::1 \
+	recvmsg-anon 300
+[ "${UDP_HOOKS:-}" = sys-exit ] && tap_finish
 run_case "UDP ::ffff:127.0.0.1 unconnected, recvfrom" forms "$(unique_prefix f)" ::ffff:127.0.0.1 recvfrom \
 	unconnected 40 100
 run_case "UDP receive buffer full: drops go to [dropped]" drop "$(unique_prefix x)" 127.0.0.1 200 100
