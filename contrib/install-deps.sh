@@ -13,9 +13,10 @@ build="autoconf automake make gcc libc6-dev pkg-config clang llvm bpftool libbpf
 zlib1g-dev libmicrohttpd-dev"
 # procps: pgrep/pkill/ps; kmod, cpio, xz-utils, zstd, busybox-static: the
 # kernel matrix's initramfs; bpftrace: the bench's peer and the suite's
-# record of the programs it ran.
+# record of the programs it ran; redis-server, redis-tools: the bench's real
+# server and client (redis-benchmark); util-linux: taskset, also for the bench.
 tests="curl prometheus python3 procps linux-perf bpftrace util-linux iproute2 qemu-system-x86
-busybox-static cpio kmod xz-utils zstd"
+busybox-static cpio kmod xz-utils zstd redis-server redis-tools"
 
 list=false
 with_tests=false

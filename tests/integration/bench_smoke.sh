@@ -36,8 +36,11 @@ tap_ok $? "the report on stdout is the one written to --output"
 ratio='[0-9]+\.[0-9]{2}× \([0-9]+\.[0-9]{2}–[0-9]+\.[0-9]{2}\)'
 peer=$ratio
 command -v bpftrace >/dev/null || peer='n/a'
-for label in '`perf bench sched pipe`' '`perf bench sched messaging` (sockets)' \
-	'`perf bench sched messaging -p` (pipes)' 'UNIX stream ping-pong, 64 B' 'loopback TCP ping-pong, 64 B' \
+for label in '`dd` /dev/zero to /dev/null, 64 B blocks (no IPC)' '`dd` of a page-cached file, 512 B blocks (no IPC)' \
+	'`redis-benchmark -t set,get`, UNIX socket' '`redis-benchmark -t set,get`, loopback TCP' \
+	'`perf bench sched pipe`' '`perf bench sched pipe`, pinned to one CPU' '`perf bench sched messaging` (sockets)' \
+	'`perf bench sched messaging -p` (pipes)' 'UNIX stream ping-pong, 64 B' 'UNIX stream ping-pong, 64 B, pinned to one CPU' \
+	'loopback TCP ping-pong, 64 B' 'loopback TCP ping-pong, 64 B, pinned to one CPU' \
 	'signal storm (`kill` SIGUSR1)'; do
 	rows=$(grep -F "| $label |" "$report")
 	cells="^\| [^|]+ \| [0-9]+\.[0-9]{3} s \| $ratio \| $ratio \| $ratio \| $ratio \| $peer \|"
@@ -56,7 +59,7 @@ tap_ok $? "report gives the idle resident memory"
 grep -Eq "^The exporter's own CPU time .* [0-9]+ ms, .* events the client missed .*: [0-9]+ per round\.$" "$report"
 tap_ok $? "report gives the exporter's own CPU time and the events client's losses"
 
-# Nothing is left attached: no hook_floor, exporter, bpftrace or workload process.
-pgrep -f "$TOP_BUILDDIR/bench/hook_floor|$TOP_BUILDDIR/src/ipc_exporter|bench/peer_counts.bt|bench/ipc_pingpong" >/dev/null
+# Nothing is left attached: no hook_floor, exporter, bpftrace, workload process or the bench's redis-server.
+pgrep -f "$TOP_BUILDDIR/bench/hook_floor|$TOP_BUILDDIR/src/ipc_exporter|bench/peer_counts.bt|bench/ipc_pingpong|^redis-server .* run-bench" >/dev/null
 tap_ok $((!$?)) "no setup left running"
 tap_finish
