@@ -139,13 +139,14 @@ static __always_inline int udp_consumed_take(struct sock *sk, struct udp_source 
 
 /*
  * Without the hook: the last few ports that sent to a port, most recent
- * first, so a read that names no sender can find the queues it may take
- * from.  A hint, written without a lock.
+ * first, with the size of their last datagram, so a read that names no
+ * sender can find the queue it takes from.  A hint, written without a lock.
  */
 #define UDP_RECENT_SENDERS 4
 
 struct udp_recent_senders {
 	__u16 ports[UDP_RECENT_SENDERS];
+	__u16 sizes[UDP_RECENT_SENDERS];	/* 65535: that or more */
 };
 
 struct {
@@ -155,16 +156,22 @@ struct {
 	__type(value, struct udp_recent_senders);
 } udp_recent_senders SEC(".maps");
 
-static __always_inline void udp_sender_seen(__u64 port_key, __u16 sender)
+static __always_inline __u16 udp_size_class(__u32 bytes)
 {
-	struct udp_recent_senders fresh = { { sender } }, *r = bpf_map_lookup_elem(&udp_recent_senders, &port_key);
+	return bytes < 0xffff ? bytes : 0xffff;
+}
+
+static __always_inline void udp_sender_seen(__u64 port_key, __u16 sender, __u32 bytes)
+{
+	struct udp_recent_senders fresh = { { sender }, { udp_size_class(bytes) } };
+	struct udp_recent_senders *r = bpf_map_lookup_elem(&udp_recent_senders, &port_key);
 	int i, at = UDP_RECENT_SENDERS - 1;
 
 	if (!r) {
 		bpf_map_update_elem(&udp_recent_senders, &port_key, &fresh, BPF_NOEXIST);
 		return;
 	}
-	if (r->ports[0] == sender)
+	if (r->ports[0] == sender && r->sizes[0] == fresh.sizes[0])
 		return;
 	UNROLL
 	for (i = UDP_RECENT_SENDERS - 1; i > 0; i--)
@@ -172,10 +179,14 @@ static __always_inline void udp_sender_seen(__u64 port_key, __u16 sender)
 			at = i;
 	/* move it (or the oldest's place) to the front */
 	UNROLL
-	for (i = UDP_RECENT_SENDERS - 1; i > 0; i--)
-		if (i <= at)
+	for (i = UDP_RECENT_SENDERS - 1; i > 0; i--) {
+		if (i <= at) {
 			r->ports[i] = r->ports[i - 1];
+			r->sizes[i] = r->sizes[i - 1];
+		}
+	}
 	r->ports[0] = sender;
+	r->sizes[0] = fresh.sizes[0];
 }
 
 #endif
