@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -51,8 +52,13 @@ static void bound_socket(const char *addr, int rcvbuf, struct endpoint *e)
 	e->fd = socket(family, SOCK_DGRAM, 0);
 	if (e->fd < 0)
 		die("socket");
-	if (rcvbuf && setsockopt(e->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+	/* FORCE: past net.core.rmem_max (200 KiB), which a slow receiver under TCG fills */
+	if (rcvbuf && setsockopt(e->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
+	    setsockopt(e->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
 		die("SO_RCVBUF");
+	/* a datagram that never comes fails the case instead of hanging the test */
+	if (setsockopt(e->fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ 30, 0 }, sizeof(struct timeval)) < 0)
+		die("SO_RCVTIMEO");
 	if (family == AF_INET6) {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&e->addr;
 
