@@ -350,46 +350,37 @@ static __always_inline void udp_port_queue_key(__u64 port_key, __u32 bytes, stru
 
 /*
  * Without skb_consume_udp's notes, the queue a read that named no sender
- * settles against (bpf/udp_sources.bpf.h).  A datagram read whole is one
- * sender's write of the same size: the queue of a recent sender whose
- * oldest credit has that size; else the queue of the one recent sender
- * whose datagrams have that size (or of the only recent sender), where its
- * write will meet the debt under the queue's lock; else the port's queue
- * for that size, where the next sender of that size finds the debt.  Only
- * for sockets bound to a loopback address: another host's datagram would
- * take a local sender's credit.
+ * settles against (bpf/udp_sources.bpf.h): a recent sender's own queue if
+ * its oldest credit is a datagram of the size read (sent before the port
+ * was marked), else the port's queue for that size.  Only for sockets
+ * bound to a loopback address: another host's datagram would take a local
+ * sender's credit.
  */
 static __always_inline int udp_unnamed_read_key(struct sock *sk, __u64 port_key, __u32 bytes,
 						struct pipe_key *key)
 {
 	struct pipe_key k = { .ino = UDP_QUEUE_TAG };
 	struct udp_recent_senders *recent;
-	__u16 sender = 0, sized = 0, size = udp_size_class(bytes);
 	__u32 local[4], remote[4];
-	int i, senders = 0, same_size = 0;
+	__u16 sender = 0;
+	__u8 one = 1;
+	int i;
 
 	inet_local_remote(sk, local, remote);
 	if (!loopback_v6(local))
 		return 0;
+	if (!bpf_map_lookup_elem(&udp_unnamed_ports, &port_key))
+		bpf_map_update_elem(&udp_unnamed_ports, &port_key, &one, BPF_ANY);
 	recent = bpf_map_lookup_elem(&udp_recent_senders, &port_key);
 	if (recent) {
 		UNROLL
 		for (i = 0; i < UDP_RECENT_SENDERS; i++) {
 			if (!recent->ports[i] || sender)
 				continue;
-			senders++;
-			if (recent->sizes[i] == size && recent->ports[i] != sized) {	/* a race may repeat one */
-				same_size++;
-				sized = recent->ports[i];
-			}
 			k.pipe = port_key | (__u32)recent->ports[i] << 16;
 			if (udp_queue_head_is(&k, 0, bytes))
 				sender = recent->ports[i];
 		}
-		if (!sender && same_size == 1)
-			sender = sized;
-		if (!sender && senders == 1)
-			sender = recent->ports[0];
 	}
 	if (sender) {
 		key->pipe = port_key | (__u32)sender << 16;
@@ -417,14 +408,14 @@ static __always_inline int udp_direction_key(struct sock *sk, int is_read, const
 						      : 0;
 	key->pipe = netns << 32 | (is_read ? ((__u32)peer_port << 16 | own_port) : ((__u32)own_port << 16 | peer_port));
 	key->ino = UDP_QUEUE_TAG;
-	if (!is_read && !udp_consume_hooked && name->kind != PEER_NAME_SWEEP) {
-		struct pipe_key port;
+	if (!udp_consume_hooked && name->kind != PEER_NAME_SWEEP) {
+		__u64 port_key = netns << 32 | (is_read ? own_port : peer_port);
 
-		udp_sender_seen(netns << 32 | peer_port, own_port, name->bytes);
-		/* a read of this size is waiting for its sender: this datagram */
-		udp_port_queue_key(netns << 32 | peer_port, name->bytes, &port);
-		if (udp_queue_head_is(&port, 1, name->bytes))
-			*key = port;
+		if (!is_read)
+			udp_sender_seen(port_key, own_port);
+		/* a port read without names: both sides meet on its queues */
+		if (bpf_map_lookup_elem(&udp_unnamed_ports, &port_key))
+			udp_port_queue_key(port_key, name->bytes, key);
 	}
 	return 1;
 }

@@ -15,13 +15,12 @@
  *
  * Where it cannot (or with --hooks=sys-exit), only sockets bound to a
  * loopback address are followed, since nothing from another host reaches
- * them: a read is matched against the queue of one of the port's recent
- * senders that holds credit (one whose oldest datagram has the size read
- * first), and with none it is a debt on the port itself, which the port's
- * next sender settles.  Exact with one sender at a time; with several
- * sending at once, a datagram may be credited to another of them (each
- * pair's totals come out right again when the datagrams of each sender
- * have one size and the port has one reader).
+ * them.  The port's first read that names no sender marks it; from then on
+ * its senders credit, and its readers take from, the port's own queue for
+ * each datagram size (a read is one whole datagram), shares in the order
+ * of the senders' exits.  Exact with one sender at a time, and with
+ * several whose sizes differ; senders of one size at once may swap
+ * datagrams in flight.
  */
 #ifndef UDP_SOURCES_BPF_H
 #define UDP_SOURCES_BPF_H
@@ -138,15 +137,26 @@ static __always_inline int udp_consumed_take(struct sock *sk, struct udp_source 
 }
 
 /*
- * Without the hook: the last few ports that sent to a port, most recent
- * first, with the size of their last datagram, so a read that names no
- * sender can find the queue it takes from.  A hint, written without a lock.
+ * Without the hook: ports where a read named no sender.  From then on the
+ * port's senders credit, and its readers take from, the port's own queue
+ * for each datagram size, where the two meet under one lock.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);	/* netns << 32 | receiving port */
+	__type(value, __u8);
+} udp_unnamed_ports SEC(".maps");
+
+/*
+ * And the last few ports that sent to a port, most recent first: credit
+ * its senders queued on their pairs before the port's first unnamed read
+ * is found there.  A hint, written without a lock.
  */
 #define UDP_RECENT_SENDERS 4
 
 struct udp_recent_senders {
 	__u16 ports[UDP_RECENT_SENDERS];
-	__u16 sizes[UDP_RECENT_SENDERS];	/* 65535: that or more */
 };
 
 struct {
@@ -156,22 +166,16 @@ struct {
 	__type(value, struct udp_recent_senders);
 } udp_recent_senders SEC(".maps");
 
-static __always_inline __u16 udp_size_class(__u32 bytes)
+static __always_inline void udp_sender_seen(__u64 port_key, __u16 sender)
 {
-	return bytes < 0xffff ? bytes : 0xffff;
-}
-
-static __always_inline void udp_sender_seen(__u64 port_key, __u16 sender, __u32 bytes)
-{
-	struct udp_recent_senders fresh = { { sender }, { udp_size_class(bytes) } };
-	struct udp_recent_senders *r = bpf_map_lookup_elem(&udp_recent_senders, &port_key);
+	struct udp_recent_senders fresh = { { sender } }, *r = bpf_map_lookup_elem(&udp_recent_senders, &port_key);
 	int i, at = UDP_RECENT_SENDERS - 1;
 
 	if (!r) {
 		bpf_map_update_elem(&udp_recent_senders, &port_key, &fresh, BPF_NOEXIST);
 		return;
 	}
-	if (r->ports[0] == sender && r->sizes[0] == fresh.sizes[0])
+	if (r->ports[0] == sender)
 		return;
 	UNROLL
 	for (i = UDP_RECENT_SENDERS - 1; i > 0; i--)
@@ -179,14 +183,10 @@ static __always_inline void udp_sender_seen(__u64 port_key, __u16 sender, __u32 
 			at = i;
 	/* move it (or the oldest's place) to the front */
 	UNROLL
-	for (i = UDP_RECENT_SENDERS - 1; i > 0; i--) {
-		if (i <= at) {
+	for (i = UDP_RECENT_SENDERS - 1; i > 0; i--)
+		if (i <= at)
 			r->ports[i] = r->ports[i - 1];
-			r->sizes[i] = r->sizes[i - 1];
-		}
-	}
 	r->ports[0] = sender;
-	r->sizes[0] = fresh.sizes[0];
 }
 
 #endif
