@@ -176,28 +176,26 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 			if (option_parse_uint("--queue-quota", optarg, 1, 1u << 22, &cfg->probe.queue_quota) < 0)
 				return -1;
 			break;
-		case OPT_PIPE_LOCK:
-			if (strcmp(optarg, "auto") == 0) {
-				cfg->probe.pipe_lock = PIPE_LOCK_CHOICE_AUTO;
-			} else if (strcmp(optarg, "spin") == 0) {
-				cfg->probe.pipe_lock = PIPE_LOCK_CHOICE_SPIN;
-			} else if (strcmp(optarg, "map") == 0) {
-				cfg->probe.pipe_lock = PIPE_LOCK_CHOICE_MAP;
-			} else {
-				log_warnx("--pipe-lock: \"%s\" is not one of auto, spin, map", optarg);
+		case OPT_PIPE_LOCK: {
+			/* in the order of enum pipe_lock_choice */
+			static const char *const locks[] = { "auto", "spin", "map", NULL };
+			unsigned int choice;
+
+			if (option_parse_choice("--pipe-lock", optarg, locks, &choice) < 0)
 				return -1;
-			}
+			cfg->probe.pipe_lock = (enum pipe_lock_choice)choice;
 			break;
-		case OPT_HOOKS:
-			if (strcmp(optarg, "auto") == 0) {
-				cfg->probe.hooks = HOOK_CHOICE_AUTO;
-			} else if (strcmp(optarg, "sys-exit") == 0) {
-				cfg->probe.hooks = HOOK_CHOICE_SYS_EXIT;
-			} else {
-				log_warnx("--hooks: \"%s\" is not one of auto, sys-exit", optarg);
+		}
+		case OPT_HOOKS: {
+			/* in the order of enum hook_choice */
+			static const char *const hooks[] = { "auto", "sys-exit", NULL };
+			unsigned int choice;
+
+			if (option_parse_choice("--hooks", optarg, hooks, &choice) < 0)
 				return -1;
-			}
+			cfg->probe.hooks = (enum hook_choice)choice;
 			break;
+		}
 		case OPT_PROCESS_LABELS:
 			if (process_labels_parse(optarg, &cfg->labels, err, sizeof(err)) < 0) {
 				log_warnx("--process-labels: %s", err);

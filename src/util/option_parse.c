@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <ctype.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/log.h"
 #include "util/option_parse.h"
@@ -23,4 +25,23 @@ int option_parse_uint(const char *option, const char *text, unsigned int min, un
 	}
 	*out = (unsigned int)value;
 	return 0;
+}
+
+int option_parse_choice(const char *option, const char *text, const char *const names[], unsigned int *out)
+{
+	char list[256] = "";
+	size_t used = 0;
+
+	for (unsigned int i = 0; names[i]; i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0, "%s%s",
+					 i ? ", " : "", names[i]);
+		if (used >= sizeof(list))
+			used = sizeof(list) - 1;
+	}
+	log_warnx("%s: \"%s\" is not one of %s", option, text, list);
+	return -1;
 }
