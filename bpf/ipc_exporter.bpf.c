@@ -218,12 +218,14 @@ int BPF_PROG(ipc_skb_copy_datagram_iovec, const struct sk_buff *skb, int len)
 
 /*
  * fentry, loaded where the kernel attaches it: UDP hands a datagram to the
- * current thread.  len < 0: MSG_PEEK, the datagram stays queued.
+ * current thread, `len` bytes of it.  len < 0: MSG_PEEK, the datagram stays
+ * queued; 0: nothing copied, and the syscall's exit, which skips empty
+ * transfers, will take no note either.
  */
 SEC("fentry/skb_consume_udp")
 int BPF_PROG(ipc_udp_consumed, struct sock *sk, struct sk_buff *skb, int len)
 {
-	if (len >= 0)
+	if (len > 0)
 		udp_datagram_consumed(sk, skb);
 	return 0;
 }
