@@ -4,8 +4,9 @@
 # the given integration tests inside each, against this build.  Prints TAP:
 # one result per test result per kernel, "[5.10] tests/integration/pipes.sh:
 # ...", and a summary line per kernel.  A --share test runs on one kernel
-# only, dealt out from the last (fastest) kernel backwards: work that is the
-# same on every kernel is shared out instead of repeated.  Kernels are cached in
+# only, dealt out from the last (fastest) kernel backwards, or the one it
+# names (TEST@5.10): work that is the same on every kernel is shared out
+# instead of repeated.  Kernels are cached in
 # $IPC_KERNEL_CACHE (default /var/cache/ipc_exporter/kernels).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +28,12 @@ read -ra series_list <<<"$kernels"
 # shared_on[i]: the kernel series that runs shared[i]
 shared_on=()
 for i in "${!shared[@]}"; do
-	shared_on+=("${series_list[$(( ${#series_list[@]} - 1 - i % ${#series_list[@]} ))]}")
+	if [[ ${shared[$i]} == *@* ]]; then	# TEST@SERIES: that kernel's
+		shared_on+=("${shared[$i]##*@}")
+		shared[$i]=${shared[$i]%@*}
+	else
+		shared_on+=("${series_list[$(( ${#series_list[@]} - 1 - i % ${#series_list[@]} ))]}")
+	fi
 done
 work=$TOP_BUILDDIR/tests/kernels/work
 mkdir -p "$work"
