@@ -321,16 +321,16 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 }
 
 /*
- * Whether a queue's oldest share is datagrams of `bytes` each, credits or
- * (`debts`) debts.  Shares of one process merge when the queue is full, so
- * a share may stand for several.
+ * Whether a queue's oldest credit is datagrams of `bytes` each.  Shares of
+ * one process merge when the queue is full, so a share may stand for
+ * several.
  */
-static __always_inline int udp_queue_head_is(const struct pipe_key *key, int debts, __u32 bytes)
+static __always_inline int udp_oldest_credit_is(const struct pipe_key *key, __u32 bytes)
 {
 	struct pipe_queue *q = bpf_map_lookup_elem(&pipe_queues, key);
 	struct pipe_share *head;
 
-	if (!q || q->holds_debts != debts || !q->count)
+	if (!q || q->holds_debts || !q->count)
 		return 0;
 	head = &q->shares[masked_index(q->first, PIPE_QUEUE_MASK)];
 	return head->messages && head->bytes == (__u64)bytes * head->messages;
@@ -378,7 +378,7 @@ static __always_inline int udp_unnamed_read_key(struct sock *sk, __u64 port_key,
 			if (!recent->ports[i] || sender)
 				continue;
 			k.pipe = port_key | (__u32)recent->ports[i] << 16;
-			if (udp_queue_head_is(&k, 0, bytes))
+			if (udp_oldest_credit_is(&k, bytes))
 				sender = recent->ports[i];
 		}
 	}
