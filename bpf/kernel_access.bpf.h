@@ -119,18 +119,34 @@ static __always_inline int file_kind_of(struct file *file)
 	return file_kind_of_ops((__u64)BPF_CORE_READ(file, f_op));
 }
 
-/* The file behind a descriptor of the current task, or NULL: a probe read per field (5.10). */
+/* An fdtable's first two fields, as every kernel we know lays them out. */
+struct fdtable_head {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+/*
+ * The file behind a descriptor of the current task, or NULL, by probe
+ * reads (5.10): four, the table's size and address being read at once.
+ */
 static __always_inline struct file *current_fd_file_read(unsigned int fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **table;
+	struct fdtable_head head;
 	struct file *file = NULL;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt)
 		return NULL;
-	table = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &table[fd]))
+	if (bpf_core_field_offset(struct fdtable, max_fds) == offsetof(struct fdtable_head, max_fds) &&
+	    bpf_core_field_offset(struct fdtable, fd) == offsetof(struct fdtable_head, fd)) {
+		if (bpf_probe_read_kernel(&head, sizeof(head), fdt))
+			return NULL;
+	} else {
+		head.max_fds = BPF_CORE_READ(fdt, max_fds);
+		head.fd = BPF_CORE_READ(fdt, fd);
+	}
+	if (fd >= head.max_fds || bpf_probe_read_kernel(&file, sizeof(file), &head.fd[fd]))
 		return NULL;
 	return file;
 }
