@@ -273,7 +273,9 @@ int BPF_PROG(ipc_inet_sock_set_state, const struct sock *sk, const int oldstate,
 /*
  * The sweep, run by user space over every open file of every task: each
  * pipe, FIFO, socket and pty still open stamps its queue with the sweep's
- * generation (bpf/queue_lifecycle.bpf.h).
+ * generation (bpf/queue_lifecycle.bpf.h).  Run first at start, while the
+ * exporter holds a file of each kind it follows, it notes their operations
+ * (src/kernel/file_kinds.c).
  */
 struct sweep_scratch {
 	__u8 file_head[FILE_HEAD_BYTES] __attribute__((aligned(8)));
@@ -287,6 +289,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sweep_scratch);
 } sweep_scratch SEC(".maps");
+
+/* The exporter's sample files, until their operations are learned. */
+static __always_inline void file_ops_note(const struct bpf_iter__task_file *ctx, struct file *file)
+{
+	struct task_struct *task = ctx->task;	/* loaded once: the verifier tracks its NULL check */
+	int i;
+
+	if (file_ops_learned || !task || task->tgid != self_tgid)
+		return;
+	for (i = 0; i < IPC_FILE_OPS_COUNT; i++)
+		if ((__s32)ctx->fd == file_ops_probe_fd[i])
+			file_ops[i] = (__u64)file->f_op;
+}
 
 SEC("iter/task_file")
 int ipc_queue_sweep(struct bpf_iter__task_file *ctx)
@@ -302,8 +317,14 @@ int ipc_queue_sweep(struct bpf_iter__task_file *ctx)
 	__u32 zero = 0, gen = queue_sweep_gen;
 	int is_read;
 
+	if (!file)
+		return 0;
+	file_ops_note(ctx, file);
+	/* the iterator's file is a BTF pointer: its operations are a direct load */
+	if (file_kind_of_ops((__u64)file->f_op) == FILE_KIND_OTHER)
+		return 0;
 	s = bpf_map_lookup_elem(&sweep_scratch, &zero);
-	if (!file || !s || !file_head_of(file, s->file_head, &f) || !inode_head_of(f.inode, s->inode_head, &h))
+	if (!s || !file_head_of(file, s->file_head, &f) || !inode_head_of(f.inode, s->inode_head, &h))
 		return 0;
 	if (pipe_of_inode(&h, f.private_data, &s->pipefs_sb, &key, &mechanism)) {
 		queue_seen(&key, gen);

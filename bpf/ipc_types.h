@@ -254,6 +254,21 @@ struct ipc_event_config {
 	__u32 any_pid;		/* 1: no pid filter; else only tgids in event_pids, at either end */
 };
 
+/*
+ * The kinds of file whose operations (struct file's f_op) the kernel side
+ * learns at start from files the exporter opens (src/kernel/file_kinds.c):
+ * a read or write on a file with any other operations is left after that
+ * one load.  Indexes of the arrays file_ops and file_ops_probe_fd.
+ */
+enum ipc_file_ops_kind {
+	IPC_FILE_OPS_PIPE = 0,	/* anonymous pipes: pipeanon_fops from 6.15, before it pipefifo_fops */
+	IPC_FILE_OPS_FIFO,	/* FIFOs (and pipes reopened through /proc): pipefifo_fops */
+	IPC_FILE_OPS_SOCKET,	/* socket_file_ops */
+	IPC_FILE_OPS_TTY,	/* tty_fops: pty slaves, /dev/tty, also consoles and serial lines */
+	IPC_FILE_OPS_PTMX,	/* ptmx_fops: pty masters */
+	IPC_FILE_OPS_COUNT,
+};
+
 /* Placeholder identities, also written by the kernel side. */
 #define IPC_TGID_KERNEL 0
 #define IPC_COMM_KERNEL "[kernel]"

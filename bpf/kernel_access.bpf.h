@@ -14,6 +14,27 @@
 #define PIPEFS_MAGIC 0x50495045
 #define EBUSY 16
 
+/*
+ * Whether the running kernel has bpf_get_current_task_btf() (5.11+): then
+ * the current task's fields are direct (BTF) loads instead of a helper call
+ * each.  A CO-RE check against the kernel's own BTF, so it is a constant
+ * at load: where false (5.10), the verifier never walks the branch that
+ * calls the helper and drops it.
+ */
+#define current_task_btf_exists() bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)
+
+/*
+ * bpf_rdonly_cast (6.2+) makes a kernel address a BTF pointer: loads
+ * through it are single fault-safe instructions instead of a helper call
+ * each, and the verifier turns the call itself into a register move.
+ * Whether the kernel has it is a CO-RE check of its own BTF (the verifier's
+ * list of the kfuncs it treats specially), so older kernels never see the
+ * call: the verifier drops the branch unwalked.
+ */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym __weak;
+#define rdonly_cast_exists() bpf_core_enum_value_exists(enum special_kfunc_type, KF_bpf_rdonly_cast)
+#define rdonly_cast(ptr, type) ((type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+
 /* IPC_IDENTITY_* flags: what user space will label flows with. */
 const volatile __u32 identities = 0;
 
@@ -57,18 +78,75 @@ static __always_inline void endpoint_of_current(struct ipc_endpoint *ep)
 		__builtin_memcpy((ep)->comm, name, sizeof(name)); \
 	} while (0)
 
-/* The file behind a descriptor of the current task, or NULL. */
-static __always_inline struct file *current_fd_file(unsigned int fd)
+/*
+ * What a file's operations say of it: one load tells every file we do not
+ * follow (regular files, devices, eventfds, ...) from a pipe, FIFO, socket
+ * or tty.  The operations are learned at start (file_ops, below); until
+ * then, or if learning failed, every file is FILE_KIND_UNSURE and
+ * classified in full.
+ */
+#define FILE_KIND_OTHER 0	/* none we follow: nothing more to read */
+#define FILE_KIND_PIPE 1	/* a pipe or FIFO */
+#define FILE_KIND_SOCKET 2	/* a socket: private_data is its struct socket */
+#define FILE_KIND_TTY 3		/* a tty; whether a pty's end, pty_key_of_file decides */
+#define FILE_KIND_UNSURE 4	/* operations not learned: classify from the inode */
+
+/* .bss, written at start (src/kernel/file_kinds.c) */
+__u64 file_ops[IPC_FILE_OPS_COUNT];		/* each kind's f_op, noted by ipc_queue_sweep */
+__s32 file_ops_probe_fd[IPC_FILE_OPS_COUNT];	/* the exporter's file of each kind, while it learns */
+__u32 file_ops_learned;				/* all are known and distinct */
+
+static __always_inline int file_kind_of_ops(__u64 ops)
+{
+	if (!file_ops_learned)
+		return FILE_KIND_UNSURE;
+	if (ops == file_ops[IPC_FILE_OPS_PIPE] || ops == file_ops[IPC_FILE_OPS_FIFO])
+		return FILE_KIND_PIPE;
+	if (ops == file_ops[IPC_FILE_OPS_SOCKET])
+		return FILE_KIND_SOCKET;
+	if (ops == file_ops[IPC_FILE_OPS_TTY] || ops == file_ops[IPC_FILE_OPS_PTMX])
+		return FILE_KIND_TTY;
+	return FILE_KIND_OTHER;
+}
+
+/* The kind of a file from current_fd_file: one load, or one probe read (8 bytes) before 6.2. */
+static __always_inline int file_kind_of(struct file *file)
+{
+	if (!file_ops_learned)
+		return FILE_KIND_UNSURE;
+	if (rdonly_cast_exists())
+		return file_kind_of_ops((__u64)file->f_op);
+	return file_kind_of_ops((__u64)BPF_CORE_READ(file, f_op));
+}
+
+/* An fdtable's first two fields, as every kernel we know lays them out. */
+struct fdtable_head {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+/*
+ * The file behind a descriptor of the current task, or NULL, by probe
+ * reads (5.10): four, the table's size and address being read at once.
+ */
+static __always_inline struct file *current_fd_file_read(unsigned int fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **table;
+	struct fdtable_head head;
 	struct file *file = NULL;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt)
 		return NULL;
-	table = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &table[fd]))
+	if (bpf_core_field_offset(struct fdtable, max_fds) == offsetof(struct fdtable_head, max_fds) &&
+	    bpf_core_field_offset(struct fdtable, fd) == offsetof(struct fdtable_head, fd)) {
+		if (bpf_probe_read_kernel(&head, sizeof(head), fdt))
+			return NULL;
+	} else {
+		head.max_fds = BPF_CORE_READ(fdt, max_fds);
+		head.fd = BPF_CORE_READ(fdt, fd);
+	}
+	if (fd >= head.max_fds || bpf_probe_read_kernel(&file, sizeof(file), &head.fd[fd]))
 		return NULL;
 	return file;
 }
@@ -148,9 +226,9 @@ static __always_inline int file_head_of(struct file *file, __u8 *raw, struct fil
 }
 
 /*
- * Direct (BTF) loads from the current task instead of a helper call per
- * field: bpf_get_current_task_btf() is 5.11+, so only the bpf_spin_lock
- * variant of the syscall program (6.1+) uses these.
+ * current_fd_file by direct loads: only where current_task_btf_exists().
+ * The returned file is a BTF pointer where rdonly_cast_exists(), else a
+ * plain address.
  */
 static __always_inline struct file *current_fd_file_btf(struct task_struct *task, unsigned int fd)
 {
@@ -164,11 +242,23 @@ static __always_inline struct file *current_fd_file_btf(struct task_struct *task
 	fdt = files->fdt;
 	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
+	/* a plain address: the verifier types no pointer to pointers */
 	table = fdt->fd;
-	/* an array indexed by a variable: not a direct load */
+	if (rdonly_cast_exists()) {
+		/* the slot as a struct of one pointer (llist_node), what it holds as a file */
+		return rdonly_cast(rdonly_cast(&table[fd], struct llist_node)->next, struct file);
+	}
 	if (bpf_probe_read_kernel(&file, sizeof(file), &table[fd]))
 		return NULL;
 	return file;
+}
+
+/* The file behind a descriptor of the current task, or NULL, the cheapest way this kernel has. */
+static __always_inline struct file *current_fd_file(unsigned int fd)
+{
+	if (current_task_btf_exists())
+		return current_fd_file_btf(bpf_get_current_task_btf(), fd);
+	return current_fd_file_read(fd);
 }
 
 /*

@@ -395,23 +395,29 @@ static __always_inline void pipe_defer(struct pipe_scratch *scratch, const struc
 
 /*
  * The queue, mechanism and direction (op->is_read; `how`: TRANSFER_*) of
- * the pipe, FIFO, local socket or pty behind a file; 0 for any other file.
- * Two reads: the file's head, then its inode's.  Not inlined: the socket
- * addresses it reads stay out of the stack frames of the calls that count
- * (5.10 adds a call chain's frames up against 512 bytes).
+ * the pipe, FIFO, local socket or pty behind a file of kind `kind`
+ * (FILE_KIND_*, not OTHER); 0 for any other file.  Two reads: the file's
+ * head, then its inode's, which a socket known by its operations skips.
+ * Not inlined: the socket addresses it reads stay out of the stack frames
+ * of the calls that count (5.10 adds a call chain's frames up against 512
+ * bytes).
  */
 static __noinline int stream_of_file(struct file *file, __u32 how, const struct peer_name *name,
-				     struct pipe_scratch *scratch)
+				     struct pipe_scratch *scratch, int kind)
 {
 	struct pipe_op *op = &scratch->op;
 	struct file_head f;
 	struct inode_head h;
 	int is_read;
 
-	if (!file_head_of(file, scratch->file_head, &f) || !inode_head_of(f.inode, scratch->inode_head, &h))
+	if (!file_head_of(file, scratch->file_head, &f))
 		return 0;
 	is_read = how == TRANSFER_BY_FILE_MODE ? !(f.mode & FMODE_WRITE) : how == TRANSFER_READ;
 	op->is_read = is_read;
+	if (kind == FILE_KIND_SOCKET)
+		return socket_of_file(f.private_data, S_IFSOCK, is_read, name, &op->key, &op->mechanism);
+	if (!inode_head_of(f.inode, scratch->inode_head, &h))
+		return 0;
 	return pipe_of_inode(&h, f.private_data, &scratch->pipefs_sb, &op->key, &op->mechanism) ||
 	       socket_of_file(f.private_data, h.mode, is_read, name, &op->key, &op->mechanism) ||
 	       pty_key_of_file(f.private_data, &h, is_read, &op->key, &op->mechanism, &op->ldisc, &op->master);
@@ -528,24 +534,28 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	struct pipe_op *op;
 	struct file *file;
 	__u32 zero = 0;
-	int self, noted = 0;
+	int kind, self, noted = 0;
 
-	if (lock_kind == PIPE_LOCK_SPIN) {
+	if (current_task_btf_exists()) {
 		task = bpf_get_current_task_btf();
 		file = current_fd_file_btf(task, fd);
 	} else {
-		file = current_fd_file(fd);
+		file = current_fd_file_read(fd);
 	}
 	if (!file || !bytes)
+		return;
+	/* most reads and writes on a host are on files we do not follow: leave them here */
+	kind = file_kind_of(file);
+	if (kind == FILE_KIND_OTHER)
 		return;
 	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
 	if (!scratch)
 		return;
 	op = &scratch->op;
 	__builtin_memset(op, 0, sizeof(*op));
-	if (!stream_of_file(file, how, &name, scratch))
+	if (!stream_of_file(file, how, &name, scratch, kind))
 		return;
-	if (lock_kind == PIPE_LOCK_SPIN)
+	if (current_task_btf_exists())
 		endpoint_of_task_btf(&op->actor, task);
 	else
 		endpoint_of_current(&op->actor);
@@ -631,11 +641,15 @@ static __always_inline void fifo_opened(struct file *file, int lock_kind)
 static __always_inline void file_opened(unsigned int fd, int lock_kind)
 {
 	struct file *file = current_fd_file(fd);
+	int kind;
 
 	if (!file)
 		return;
-	fifo_opened(file, lock_kind);
-	pty_opened(file);
+	kind = file_kind_of(file);
+	if (kind == FILE_KIND_PIPE || kind == FILE_KIND_UNSURE)
+		fifo_opened(file, lock_kind);
+	if (kind == FILE_KIND_TTY || kind == FILE_KIND_UNSURE)
+		pty_opened(file);
 }
 
 #endif

@@ -284,7 +284,7 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 		__u32 v4_or_flowinfo;
 		__u32 v6[4];
 	} sa = {};
-	struct udp_source consumed;
+	struct udp_source consumed = {};	/* clang 14 may otherwise spill an unset register, which the verifier refuses */
 	unsigned long ptr = name->ptr;
 	int took = is_read && name->kind != PEER_NAME_SWEEP && udp_consumed_take(sk, &consumed);
 

@@ -15,6 +15,7 @@
 #include "ipc_types.h"
 #include "kernel/bpf_loader.h"
 #include "kernel/hook_probe.h"
+#include "kernel/file_kinds.h"
 #include "kernel/ipc_names.h"
 #include "util/log.h"
 
@@ -133,6 +134,7 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	}
 	p->skel = skel;
 	p->pipe_map_lock = !spin_lock;
+	file_kinds_learn(skel);
 	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
 					   "pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp,loopback-udp,pty" };
 	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
@@ -159,6 +161,20 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 			log_info("mechanism %s is not counted by this version: reported unavailable",
 				 mechanism_name(m));
 	return 0;
+}
+
+int probe_iterate(struct bpf_link *link)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = bpf_iter_create(bpf_link__fd(link));
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	return n < 0 ? -1 : 0;
 }
 
 void probe_close(struct probe *p)

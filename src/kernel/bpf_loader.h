@@ -48,6 +48,9 @@ struct probe {
 /* Returns 0, or a negative errno after logging one clear line. */
 int probe_open(struct probe *p, const struct probe_options *opts);
 void probe_close(struct probe *p);
+/* Runs an iterator program (a link of the skeleton) over all it visits: 0, or -1 with errno set. */
+struct bpf_link;
+int probe_iterate(struct bpf_link *link);
 /* Apply pipe operations deferred on any CPU (map-lock variant only). */
 void probe_flush_deferred(const struct probe *p);
 /* A health counter (enum ipc_health_counter), summed over CPUs, into *value; 0 or -1. */

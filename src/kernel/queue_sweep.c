@@ -30,18 +30,8 @@ static __u64 monotonic_ns(void)
 /* Runs ipc_queue_sweep over every open file: live objects stamp their queues with gen. */
 static int stamp_live_queues(const struct probe *p, __u32 gen)
 {
-	char buf[64];
-	ssize_t n;
-	int fd;
-
 	p->skel->data->queue_sweep_gen = gen;
-	fd = bpf_iter_create(bpf_link__fd(p->skel->links.ipc_queue_sweep));
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
-	close(fd);
-	return n < 0 ? -1 : 0;
+	return probe_iterate(p->skel->links.ipc_queue_sweep);
 }
 
 struct victim {
