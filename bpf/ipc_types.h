@@ -156,7 +156,7 @@ struct pipe_queue {
 	__u32 born_sweep;	/* queue_sweep_gen when it was made */
 	__u32 seen_sweep;	/* the last sweep that found its object alive */
 	__u32 creator_uid;	/* whose quota it counts against */
-	__u32 pad2;
+	__u32 echo_pending;	/* a pty master's queue: echo of its writes not read yet (bpf/pty_flow.bpf.h) */
 	struct pipe_share shares[PIPE_QUEUE_SLOTS];	/* ordered, oldest first */
 	struct pipe_share pool[PIPE_POOL_SLOTS];	/* after them, order lost */
 };

@@ -93,6 +93,7 @@ struct pipe_op {
 	__u8 ldisc;		/* pty master: PTY_LDISC_*, what the slave's line discipline adds */
 	__u8 pad[3];
 	__u32 made;		/* bytes of this read the line discipline made: counted from [tty] */
+	__u32 echo;		/* bytes of this master write the slave echoes (pty_echo_op) */
 	__u64 master;		/* pty: the master's tty, whose echo is pending */
 };
 
@@ -307,9 +308,12 @@ static __always_inline int pipe_apply(const struct pipe_op *op, struct pipe_scra
 		return 0;
 	}
 	bytes = op->bytes;
-	if (op->is_read && op->made) {
+	if (op->ldisc & PTY_LDISC_ECHOED) {
+		/* [tty] writes: it pays reads that came first, no more */
+		bytes = pipe_queue_echo_arrived(q, bytes);
+	} else if (op->is_read && (op->made || q->echo_pending)) {
 		/* what the line discipline made no process wrote */
-		scratch->out.unsourced = op->made < bytes ? op->made : bytes;
+		scratch->out.unsourced = pipe_queue_echo_read(q, bytes, op->made);
 		bytes -= scratch->out.unsourced;
 	}
 	if (bytes)
@@ -424,46 +428,25 @@ static __noinline int stream_of_file(struct file *file, __u32 how, const struct 
 }
 
 /*
- * A pty master's transfer and the slave's line discipline: a write the
- * slave will echo adds to the master's pending echo; a read counts the
- * bytes the line discipline made (op->made): a \r per \n with ONLCR, found
- * in the bytes read (a single buffer: read(), not readv()), and pending
- * echo.  Not inlined: its loops are verified once, off the counting chain.
+ * A pty master's transfer and the slave's line discipline.  A write the
+ * slave echoes: what it echoes (op->echo), applied to the master's queue
+ * after the write (pty_echo_op).  A read: the \r the slave put before each \n with
+ * ONLCR, found in the bytes read (a single buffer: read(), not readv()),
+ * into op->made; pending echo is taken under the queue's lock.  Not
+ * inlined: its loops are verified once, off the counting chain.
  */
 static __noinline int pty_line_discipline(struct pipe_op *op, struct pipe_scratch *scratch, __u32 content,
 					  unsigned long ptr)
 {
-	__u64 master = op->master, zero = 0, *pending;
-	__u32 made = 0, echo;
-
 	if (!op->is_read) {
-		if (!(op->ldisc & PTY_LDISC_ECHO))
-			return 0;
-		echo = content == CONTENT_FLAT ? pty_echo_of_input((struct tty_struct *)op->key.pipe, ptr, op->bytes,
-								    scratch->scan)
-					       : op->bytes;
-		pending = bpf_map_lookup_elem(&pty_echo_pending, &master);
-		if (!pending) {
-			bpf_map_update_elem(&pty_echo_pending, &master, &zero, BPF_NOEXIST);
-			pending = bpf_map_lookup_elem(&pty_echo_pending, &master);
-		}
-		if (pending && echo)
-			__sync_fetch_and_add(pending, echo);
+		if (op->ldisc & PTY_LDISC_ECHO)
+			op->echo = content == CONTENT_FLAT ? pty_echo_of_input((struct tty_struct *)op->key.pipe, ptr,
+										op->bytes, scratch->scan)
+							   : op->bytes;
 		return 0;
 	}
 	if ((op->ldisc & PTY_LDISC_NEWLINES) && content == CONTENT_FLAT)
-		made = newlines_in_user(ptr, op->bytes, scratch->scan);
-	if (op->ldisc & PTY_LDISC_ECHO) {
-		pending = bpf_map_lookup_elem(&pty_echo_pending, &master);
-		if (pending && *pending && made < op->bytes) {
-			echo = op->bytes - made;
-			if (echo > *pending)
-				echo = *pending;
-			__sync_fetch_and_add(pending, -(__s64)echo);
-			made += echo;
-		}
-	}
-	op->made = made;
+		op->made = newlines_in_user(ptr, op->bytes, scratch->scan);
 	return 0;
 }
 
@@ -524,6 +507,26 @@ static __always_inline void stream_apply(struct pipe_scratch *scratch, struct pi
  * TRANSFER_ARGS(); the UDP peer's address is at `name_ptr`, the bytes at
  * `content_ptr`.
  */
+/*
+ * The echo of a master write that was just applied, as an operation of
+ * [tty] onto the master's own queue: master reads that returned before the
+ * write (the slave echoes while the write runs) left debts, which it pays;
+ * the rest waits there for the reads to come.
+ */
+static __always_inline void pty_echo_op(struct pipe_op *op)
+{
+	__u64 master = op->master;
+	__u32 echo = op->echo;
+
+	__builtin_memset(op, 0, sizeof(*op));
+	op->key.pipe = master;
+	op->key.ino = PTY_QUEUE_TAG;
+	op->mechanism = IPC_PTY;
+	op->bytes = echo;
+	op->ldisc = PTY_LDISC_ECHOED;
+	endpoint_placeholder(&op->actor, IPC_COMM_LINE_DISCIPLINE);
+}
+
 static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
 					    unsigned long content_ptr, int lock_kind)
 {
@@ -571,6 +574,10 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 	stream_apply(scratch, op, self, lock_kind);
 	if (noted)
 		event_note_clear();
+	if (op->echo) {
+		pty_echo_op(op);
+		stream_apply(scratch, op, 0, lock_kind);
+	}
 }
 
 /*
@@ -590,6 +597,7 @@ __noinline int stream_transfer_maplock(unsigned int fd, __u32 bytes, __u32 args,
 	stream_transfer(fd, bytes, args, name_ptr, content_ptr, PIPE_LOCK_MAP);
 	return 0;
 }
+
 
 static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
 						 unsigned long content_ptr, int lock_kind)

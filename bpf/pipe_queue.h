@@ -57,6 +57,12 @@
  * older verifiers lose a bound checked on another copy of the register.
  */
 #ifdef __bpf__
+#define compiler_barrier_var(v) asm volatile("" : "+r"(v))
+#else
+#define compiler_barrier_var(v) ((void)0)
+#endif
+
+#ifdef __bpf__
 #define masked_index(i, mask) ({ __u32 masked_ = (i); asm volatile("" : "+r"(masked_)); masked_ & (mask); })
 #else
 #define masked_index(i, mask) ((i) & (mask))
@@ -104,21 +110,62 @@ static __always_inline __u32 messages_for(const struct pipe_share *share, __u32 
 	return n > share->messages ? share->messages : n;
 }
 
-/* Bytes written and not read yet: the credits queued (0 when it holds debts). */
-static __always_inline __u32 pipe_queue_credit(const struct pipe_queue *q)
+/* Bytes queued, credits or debts. */
+static __always_inline __u32 pipe_queue_held(const struct pipe_queue *q)
 {
 	__u32 total = 0;
 	int i;
 
+	/* summed as it goes (compiler_barrier_var): loaded all at once they would spill */
+	UNROLL
+	for (i = 0; i < PIPE_QUEUE_SLOTS; i++) {
+		total += i < q->count ? q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes : 0;
+		compiler_barrier_var(total);
+	}
+	UNROLL
+	for (i = 0; i < PIPE_POOL_SLOTS; i++) {
+		total += q->pool[i].bytes;
+		compiler_barrier_var(total);
+	}
+	return total;
+}
+
+/* Bytes written and not read yet: the credits queued (0 when it holds debts). */
+static __always_inline __u32 pipe_queue_credit(const struct pipe_queue *q)
+{
 	if (q->holds_debts)
 		return 0;
-	UNROLL
-	for (i = 0; i < PIPE_QUEUE_SLOTS; i++)
-		total += i < q->count ? q->shares[(q->first + i) & PIPE_QUEUE_MASK].bytes : 0;
-	UNROLL
-	for (i = 0; i < PIPE_POOL_SLOTS; i++)
-		total += q->pool[i].bytes;
-	return total;
+	return pipe_queue_held(q);
+}
+
+/*
+ * A pty master's queue: the slave echoed `bytes` of a master write.  They
+ * pay the debts of master reads that returned before the write did (the
+ * return value: match them as a write), the rest waits for the next reads.
+ */
+static __always_inline __u32 pipe_queue_echo_arrived(struct pipe_queue *q, __u32 bytes)
+{
+	__u32 debts = q->holds_debts ? pipe_queue_held(q) : 0, pay;
+
+	q->echo_pending += bytes;
+	pay = debts < q->echo_pending ? debts : q->echo_pending;
+	q->echo_pending -= pay;
+	return pay;
+}
+
+/*
+ * A read of `bytes` of which the line discipline made `made`: pending echo
+ * is taken too.  Returns all the bytes no process wrote.
+ */
+static __always_inline __u32 pipe_queue_echo_read(struct pipe_queue *q, __u32 bytes, __u32 made)
+{
+	__u32 echo;
+
+	if (made >= bytes)
+		return bytes;
+	echo = bytes - made < q->echo_pending ? bytes - made : q->echo_pending;
+	q->echo_pending -= echo;
+	return made + echo;
 }
 
 /* Add a share behind everything queued.  Caller holds the lock. */

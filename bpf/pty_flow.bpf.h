@@ -9,9 +9,11 @@
  * or drop them (erase, kill).  A large write passes it in chunks while the
  * writer sleeps, so the master's reads may return long before the write
  * does: they leave debts that the write pays when it returns.  What the
- * line discipline made is counted from [tty] at the master's read instead:
- * with ONLCR one \r per \n in what the master read (counted in its buffer),
- * with ECHO what the master wrote (noted per master as pending echo).
+ * line discipline made is counted from [tty]: with ONLCR one \r per \n in
+ * what the master read (counted in its buffer, at the read), with ECHO
+ * what the master wrote, when the write returns: the echo pays master
+ * reads that returned first (the slave echoes while the write runs), and
+ * the rest waits in the master's queue (echo_pending) for the next reads.
  * Bytes it dropped wait in the queue as a credit for the next read on that
  * side.  In raw mode nothing is added or dropped.
  */
@@ -38,14 +40,7 @@
 /* What the slave's line discipline does to a master transfer (pipe_op.ldisc). */
 #define PTY_LDISC_NEWLINES 0x1	/* master read: the slave turned each \n into \r\n */
 #define PTY_LDISC_ECHO 0x2	/* the slave echoes: a master write comes back to the master's readers */
-
-/* Per master tty: bytes the slave will echo back (or has), not yet counted at a master read. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);	/* the master's struct tty_struct */
-	__type(value, __u64);
-} pty_echo_pending SEC(".maps");
+#define PTY_LDISC_ECHOED 0x4	/* the op is that echo, by [tty] onto the master's queue (pty_echo) */
 
 /*
  * Whether an inode (its `mode` and `rdev`) is /dev/ptmx, /dev/pts/N or
@@ -245,7 +240,6 @@ static __always_inline void pty_opened(struct file *file)
 		return;
 	key.pipe = (__u64)tty;
 	queue_drop(&key);
-	bpf_map_delete_elem(&pty_echo_pending, &key.pipe);
 	key.pipe = (__u64)BPF_CORE_READ(tty, link);
 	queue_drop(&key);
 }

@@ -29,38 +29,45 @@ sum_delta() { # BEFORE AFTER REGEX
 
 # Canonical mode, ECHO and ONLCR on: PREFIX-mw writes "hello\n" lines to the
 # master, PREFIX-sr reads them from the slave, PREFIX-mr reads the echo
-# ("hello\r\n" a line) from the master.
-prefix=$(unique_prefix y)
-scrape "$TEST_TMP/before"
-"$PTY_WORKLOAD" cooked "$prefix" 100 >"$TEST_TMP/truth"
-tap_ok $? "cooked pty with echo: workload ran"
-scrape "$TEST_TMP/after"
-echo "# cooked pty with echo:"
-tap_diag <"$TEST_TMP/truth"
-# The flow line, exactly: what PREFIX-mw wrote and PREFIX-sr read.
-check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
+# ("hello\r\n" a line) from the master.  MODE cooked: a write a line;
+# held: one write of all the lines, blocked until PREFIX-mr has read 2,048
+# bytes of its echo (the echo is read before the write returns).
+run_cooked() { # MODE LINES DESCRIPTION
+	local prefix want series got family extra
+	prefix=$(unique_prefix y)
+	scrape "$TEST_TMP/before"
+	"$PTY_WORKLOAD" "$1" "$prefix" "$2" >"$TEST_TMP/truth"
+	tap_ok $? "$3: workload ran"
+	scrape "$TEST_TMP/after"
+	echo "# $3:"
+	tap_diag <"$TEST_TMP/truth"
+	# The flow line, exactly: what PREFIX-mw wrote and PREFIX-sr read.
+	check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
 
-# The echo: no process wrote these bytes, the slave's line discipline made
-# them (as it adds \r before \n with ONLCR).  A master reader gets them
-# while the slave echoes, and they are counted at once from [tty].
-want=$(awk '$1 == "echo" && $2 == "pty" { print $4 }' "$TEST_TMP/truth")
-series="ipc_bytes_total{mechanism=\"pty\",src_comm=\"[tty]\",dst_comm=\"$prefix-mr\"}"
-got=$(($(series_value "$TEST_TMP/after" "$series") - $(series_value "$TEST_TMP/before" "$series")))
-tap_eq "$got" "$want" "cooked pty: the echo's bytes to $prefix-mr come from [tty]"
-got=$(sum_delta "$TEST_TMP/before" "$TEST_TMP/after" \
-	"^ipc_bytes_total\\{mechanism=\"pty\",src_comm=\"[^\"]*\",dst_comm=\"$prefix-mr\"\\} ")
-tap_eq "$got" "$want" "cooked pty: $prefix-mr got nothing else"
+	# The echo: no process wrote these bytes, the slave's line discipline
+	# made them (as it adds \r before \n with ONLCR), counted from [tty].
+	want=$(awk '$1 == "echo" && $2 == "pty" { print $4 }' "$TEST_TMP/truth")
+	series="ipc_bytes_total{mechanism=\"pty\",src_comm=\"[tty]\",dst_comm=\"$prefix-mr\"}"
+	got=$(($(series_value "$TEST_TMP/after" "$series") - $(series_value "$TEST_TMP/before" "$series")))
+	tap_eq "$got" "$want" "$3: the echo's bytes to $prefix-mr come from [tty]"
+	got=$(sum_delta "$TEST_TMP/before" "$TEST_TMP/after" \
+		"^ipc_bytes_total\\{mechanism=\"pty\",src_comm=\"[^\"]*\",dst_comm=\"$prefix-mr\"\\} ")
+	tap_eq "$got" "$want" "$3: $prefix-mr got nothing else"
 
-# Beyond the truth's flow and the echo to PREFIX-mr, no pty series names a
-# PREFIX process.
-for family in ipc_bytes_total ipc_messages_total; do
-	extra=$(grep "^$family{mechanism=\"pty\"" "$TEST_TMP/after" | grep -- "_comm=\"$prefix-" |
-		grep -v -- "dst_comm=\"$prefix-mr\"" | while read -r series value; do
-			grep -q "^flow $(echo "$series" | sed -E 's/.*mechanism="([^"]*)",src_comm="([^"]*)",dst_comm="([^"]*)".*/\1 \2 \3/') " "$TEST_TMP/truth" ||
-				echo "$series $value"
-		done)
-	tap_eq "$extra" "" "cooked pty: no $family series for $prefix processes beyond the truth and the echo"
-done
+	# Beyond the truth's flow and the echo to PREFIX-mr, no pty series
+	# names a PREFIX process.
+	for family in ipc_bytes_total ipc_messages_total; do
+		extra=$(grep "^$family{mechanism=\"pty\"" "$TEST_TMP/after" | grep -- "_comm=\"$prefix-" |
+			grep -v -- "dst_comm=\"$prefix-mr\"" | while read -r series value; do
+				grep -q "^flow $(echo "$series" | sed -E 's/.*mechanism="([^"]*)",src_comm="([^"]*)",dst_comm="([^"]*)".*/\1 \2 \3/') " "$TEST_TMP/truth" ||
+					echo "$series $value"
+			done)
+		tap_eq "$extra" "" "$3: no $family series for $prefix processes beyond the truth and the echo"
+	done
+}
+
+run_cooked cooked 100 "cooked pty with echo"
+run_cooked held 5000 "cooked pty, echo read before the write returns"
 
 # A bulk writer on a cooked pty (script(1) around dd and cat, as a user's
 # terminal would be): a large write passes the line discipline in chunks

@@ -65,6 +65,31 @@ static void op(struct pipe_queue *q, const char *who, unsigned int bytes, int is
 }
 
 static void wr(struct pipe_queue *q, const char *who, unsigned int bytes) { op(q, who, bytes, 0); }
+
+/* A pty master's queue: the slave echoed `bytes` of a master write, whose exit applies them. */
+static void echoed(struct pipe_queue *q, unsigned int bytes)
+{
+	struct pipe_settlements out;
+	struct ipc_endpoint tty = ep("[tty]");
+	unsigned int pay = pipe_queue_echo_arrived(q, bytes);
+
+	memset(&out, 0, sizeof(out));
+	if (pay)
+		pipe_queue_match(q, &tty, pay, 0, 0, &out);
+	for (unsigned int i = 0; i < out.count; i++)
+		add_flow("[tty]", out.matched[i].who.comm, out.matched[i].messages, out.matched[i].bytes);
+}
+
+/* A master read of `bytes`, `made` of them \r the slave added. */
+static void rd_master(struct pipe_queue *q, const char *who, unsigned int bytes, unsigned int made)
+{
+	unsigned int unsourced = pipe_queue_echo_read(q, bytes, made);
+
+	if (unsourced)
+		add_flow("[tty]", who, 0, unsourced);
+	if (bytes > unsourced)
+		op(q, who, bytes - unsourced, 1);
+}
 static void rd(struct pipe_queue *q, const char *who, unsigned int bytes) { op(q, who, bytes, 1); }
 
 static const char *flow_text(void)
@@ -190,5 +215,40 @@ int main(void)
 	reset(&q);
 	rd(&q, "r", 10);
 	tap_ok(pipe_queue_credit(&q) == 0, "a queue of debts holds no credit");
+
+	/* A pty master's queue and the slave's echo of master writes. */
+	reset(&q);
+	echoed(&q, 6);
+	rd_master(&q, "m", 6, 0);
+	tap_str_eq(flow_text(), "[tty]>m 0/6", "echo applied before the read: taken as pending echo");
+	tap_ok(q.echo_pending == 0 && q.count == 0, "nothing left");
+
+	reset(&q);
+	rd_master(&q, "m", 6, 0);
+	tap_str_eq(flow_text(), "", "echo read before the master write returned: a debt");
+	echoed(&q, 6);
+	tap_str_eq(flow_text(), "[tty]>m 0/6", "the write's echo pays it");
+	tap_ok(q.echo_pending == 0 && q.count == 0, "no echo left pending, no debt left");
+
+	reset(&q);
+	rd_master(&q, "m", 4, 0);
+	echoed(&q, 6);
+	rd_master(&q, "m", 2, 0);
+	tap_str_eq(flow_text(), "[tty]>m 0/6", "echo read partly before, partly after the write returned");
+
+	reset(&q);
+	wr(&q, "s", 10);
+	echoed(&q, 6);
+	tap_ok(q.echo_pending == 6, "no debts: the echo waits");
+	rd_master(&q, "m", 18, 2);
+	tap_str_eq(flow_text(), "[tty]>m 0/8, s>m 1/10", "slave output, \\r and echo in one read");
+
+	reset(&q);
+	rd_master(&q, "m", 10, 0);
+	echoed(&q, 4);
+	wr(&q, "s", 10);
+	rd_master(&q, "m", 4, 0);
+	tap_str_eq(flow_text(), "[tty]>m 0/4, s>m 1/10",
+		   "a slave write still running and an echo: its debt paid partly by the echo, totals exact");
 	return tap_done();
 }

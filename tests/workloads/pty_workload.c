@@ -32,6 +32,13 @@
  *       the bytes the line discipline produced and PREFIX-mr read: no
  *       process wrote them.
  *
+ *   held PREFIX LINES
+ *       As cooked, but PREFIX-mw writes the LINES lines in one write(),
+ *       more than the slave's input and flip buffers hold (use 5,000 or more), and PREFIX-sr starts
+ *       reading only once PREFIX-mr has read 2,048 bytes of echo: the
+ *       write is blocked all that time, so the master reads the echo
+ *       before the write that caused it returns.
+ *
  * The parent, PREFIX-ctl, only opens the pair, forks and waits; the
  * children report through shared memory, not through IPC the exporter
  * would count.  Before it prints the truth the parent takes back the
@@ -69,7 +76,10 @@
 static struct results {
 	long slave_bytes;	/* cooked: what PREFIX-sr got */
 	long master_bytes;	/* cooked: what PREFIX-mr got */
+	volatile long master_progress;	/* held: what PREFIX-mr got so far */
 } *results;
+
+#define HELD_ECHO_FIRST 2048	/* held: echo the master reads before the slave reads anything */
 
 
 static pid_t spawn(void)
@@ -193,9 +203,11 @@ static int run_raw(int master, int slave, int writes, int size)
 
 /*
  * Reads FD until WANT bytes came or nothing came for QUIET_MS; every byte
- * must continue the repetition of UNIT.  Returns the bytes read.
+ * must continue the repetition of UNIT.  Returns the bytes read, and keeps
+ * *PROGRESS (if not NULL) up to date.
  */
-static long read_units(const char *role, int fd, const char *unit, size_t unit_len, long want)
+static long read_units(const char *role, int fd, const char *unit, size_t unit_len, long want,
+		       volatile long *progress)
 {
 	char buf[4096];
 	long got = 0;
@@ -223,11 +235,23 @@ static long read_units(const char *role, int fd, const char *unit, size_t unit_l
 				fail("%s: byte %ld is 0x%02x, want 0x%02x", role, got + i, (unsigned char)buf[i],
 				     (unsigned char)unit[(got + i) % (long)unit_len]);
 		got += n;
+		if (progress)
+			*progress = got;
 	}
 	return got;
 }
 
-static int run_cooked(int master, int slave, int lines)
+/* held: the slave's reader waits until the master's has read some echo (or 20 s). */
+static void wait_for_echo(void)
+{
+	for (int i = 0; i < 2000 && results->master_progress < HELD_ECHO_FIRST; i++)
+		usleep(10000);
+	if (results->master_progress < HELD_ECHO_FIRST)
+		fail("sr: the master's reader got %ld bytes of echo before the write returned, want %d",
+		     results->master_progress, HELD_ECHO_FIRST);
+}
+
+static int run_cooked(int master, int slave, int lines, int held)
 {
 	struct termios t;
 	int failed = 0;
@@ -243,20 +267,39 @@ static int run_cooked(int master, int slave, int lines)
 	if (echo_reader == 0) {
 		set_name("mr");
 		close(slave);
-		results->master_bytes = read_units("mr", master, ECHOED, ECHOED_LEN, (long)lines * ECHOED_LEN);
+		results->master_bytes = read_units("mr", master, ECHOED, ECHOED_LEN, (long)lines * ECHOED_LEN,
+						  &results->master_progress);
 		_exit(0);
 	}
 	reader = spawn();
 	if (reader == 0) {
 		set_name("sr");
 		close(master);
-		results->slave_bytes = read_units("sr", slave, LINE, LINE_LEN, (long)lines * LINE_LEN);
+		if (held)
+			wait_for_echo();
+		results->slave_bytes = read_units("sr", slave, LINE, LINE_LEN, (long)lines * LINE_LEN, NULL);
 		_exit(0);
 	}
 	writer = spawn();
 	if (writer == 0) {
 		set_name("mw");
 		close(slave);
+		if (held) {
+			size_t len = (size_t)lines * LINE_LEN;
+			char *all = malloc(len);
+			ssize_t n;
+
+			if (!all)
+				die("malloc");
+			for (int i = 0; i < lines; i++)
+				memcpy(all + (size_t)i * LINE_LEN, LINE, LINE_LEN);
+			n = write(master, all, len);
+			if (n < 0)
+				die("write");
+			if ((size_t)n != len)
+				fail("mw: write moved %zd of %zu bytes", n, len);
+			_exit(0);
+		}
 		for (int i = 0; i < lines; i++) {
 			ssize_t n = write(master, LINE, LINE_LEN);
 
@@ -280,7 +323,7 @@ static int run_cooked(int master, int slave, int lines)
 			results->master_bytes, (long)lines * ECHOED_LEN);
 
 	set_name(NULL);
-	printf("flow pty %s-mw %s-sr %d %ld\n", prefix, prefix, lines, results->slave_bytes);
+	printf("flow pty %s-mw %s-sr %d %ld\n", prefix, prefix, held ? 1 : lines, results->slave_bytes);
 	printf("echo pty %s-mr %ld\n", prefix, results->master_bytes);
 	return 0;
 }
@@ -288,21 +331,22 @@ static int run_cooked(int master, int slave, int lines)
 static void usage(void)
 {
 	fprintf(stderr, "usage: pty_workload raw PREFIX WRITES SIZE     (SIZE 1..%d)\n"
-			"       pty_workload cooked PREFIX LINES\n",
+			"       pty_workload cooked|held PREFIX LINES\n",
 		MAX_SIZE);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	int master, slave, raw;
+	int master, slave, raw, held;
 	const char *path;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 4)
 		usage();
 	raw = strcmp(argv[1], "raw") == 0;
-	if (!raw && strcmp(argv[1], "cooked") != 0)
+	held = strcmp(argv[1], "held") == 0;
+	if (!raw && !held && strcmp(argv[1], "cooked") != 0)
 		usage();
 	if ((raw && argc != 5) || (!raw && argc != 4))
 		usage();
@@ -331,5 +375,5 @@ int main(int argc, char **argv)
 	if (slave < 0)
 		die("open slave");
 	/* the parent keeps both ends open until the end: no hangup midway */
-	return raw ? run_raw(master, slave, atoi(argv[3]), atoi(argv[4])) : run_cooked(master, slave, atoi(argv[3]));
+	return raw ? run_raw(master, slave, atoi(argv[3]), atoi(argv[4])) : run_cooked(master, slave, atoi(argv[3]), held);
 }
