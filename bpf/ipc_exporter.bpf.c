@@ -341,3 +341,5 @@ int ipc_queue_sweep(struct bpf_iter__task_file *ctx)
 	}
 	return 0;
 }
+
+#include "mechanism_hooks.bpf.h"

@@ -122,6 +122,8 @@ enum ipc_health_counter {
 	IPC_HEALTH_FLOW_INSERTS,
 	/* loopback UDP datagrams the kernel dropped (receive buffer full, no socket...): never received */
 	IPC_HEALTH_UDP_DROPPED,
+	/* a transfer found its CPU's scratch in use (a preempted mechanism hook): not counted */
+	IPC_HEALTH_SCRATCH_BUSY,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 

@@ -291,4 +291,62 @@ static __always_inline void endpoint_of_task_btf(struct ipc_endpoint *ep, struct
 		identity_of_task(ep, task);
 }
 
+/*
+ * iov_iter as older kernels lay it out: 5.10 has `type` (with the
+ * direction in bit 0) and `iov`; 6.1 names the iovec array `iov`, later
+ * ones `__iov`.  CO-RE picks the fields the running kernel has.
+ */
+struct iov_iter___type {
+	unsigned int type;
+} __attribute__((preserve_access_index));
+
+struct iov_iter___iov {
+	const struct iovec *iov;
+} __attribute__((preserve_access_index));
+
+/*
+ * For a read or write that moved `bytes` through `iter` (at the hook's
+ * exit): whether the bytes are in user memory (a read(), write(), send()
+ * or recv() buffer; not splice's pages nor a kernel caller's buffer), and
+ * in *start the user address of their first byte when one buffer holds
+ * them all, else 0.  The iterator has moved past the bytes: they end at
+ * its position, or at the end of the segment before it.
+ */
+static __always_inline int iter_user_bytes(struct iov_iter *iter, __u64 bytes, unsigned long *start)
+{
+	__u64 offset = BPF_CORE_READ(iter, iov_offset);
+	const struct iovec *iov;
+	struct iovec seg;
+	__u32 type;
+
+	*start = 0;
+	if (bpf_core_field_exists(iter->iter_type)) {
+		type = BPF_CORE_READ(iter, iter_type);
+		if (bpf_core_enum_value_exists(enum iter_type, ITER_UBUF) &&
+		    type == bpf_core_enum_value(enum iter_type, ITER_UBUF)) {
+			if (offset >= bytes)
+				*start = (unsigned long)BPF_CORE_READ(iter, ubuf) + offset - bytes;
+			return 1;
+		}
+		if (type != bpf_core_enum_value(enum iter_type, ITER_IOVEC))
+			return 0;
+		if (bpf_core_field_exists(iter->__iov))
+			iov = BPF_CORE_READ(iter, __iov);
+		else
+			iov = BPF_CORE_READ((struct iov_iter___iov *)iter, iov);
+	} else {
+		type = BPF_CORE_READ((struct iov_iter___type *)iter, type);
+		if ((type & ~1u) != bpf_core_enum_value(enum iter_type, ITER_IOVEC))
+			return 0;
+		iov = BPF_CORE_READ((struct iov_iter___iov *)iter, iov);
+	}
+	if (offset >= bytes) {
+		if (!bpf_probe_read_kernel(&seg, sizeof(seg), iov))
+			*start = (unsigned long)seg.iov_base + offset - bytes;
+	} else if (!offset && !bpf_probe_read_kernel(&seg, sizeof(seg), iov - 1) && seg.iov_len >= bytes) {
+		*start = (unsigned long)seg.iov_base + seg.iov_len - bytes;
+	}
+	return 1;
+}
+
 #endif

@@ -118,6 +118,8 @@ struct pipe_scratch {
 	__u64 pipefs_sb;	/* pipefs's superblock, once seen (see pipe_of_inode) */
 	__u64 scan[PTY_SCAN_CHUNK / 8];	/* a chunk of a pty transfer's bytes (pty_line_discipline) */
 	__u64 clock_jiffies, clock_ns;	/* see pipe_coarse_now */
+	__u32 busy;		/* a transfer is using this scratch (see stream_transfer) */
+	__u32 busy_pad;
 	/* map-lock variant: operations waiting for their queue's lock (see pipe_defer) */
 	__u32 deferred_first;
 	__u32 deferred_count;
@@ -457,13 +459,13 @@ static __noinline int pty_line_discipline(struct pipe_op *op, struct pipe_scratc
  * sendmmsg; iovecs: how many the content has.
  */
 #define TRANSFER_ARGS(how, name, content, messages, iovecs)                                 \
-	((__u32)(how) | (__u32)(name) << 2 | (__u32)(content) << 4 | ((__u32)(messages) & 0xfff) << 6 | \
-	 ((__u32)(iovecs) & 0xfff) << 18)
+	((__u32)(how) | (__u32)(name) << 2 | (__u32)(content) << 5 | ((__u32)(messages) & 0xfff) << 7 | \
+	 ((__u32)(iovecs) & 0xfff) << 19)
 #define TRANSFER_HOW(args) ((args) & 3)
-#define TRANSFER_NAME(args) ((args) >> 2 & 3)
-#define TRANSFER_CONTENT(args) ((args) >> 4 & 3)
-#define TRANSFER_MESSAGES(args) ((args) >> 6 & 0xfff)
-#define TRANSFER_IOVECS(args) ((args) >> 18 & 0xfff)
+#define TRANSFER_NAME(args) ((args) >> 2 & 7)
+#define TRANSFER_CONTENT(args) ((args) >> 5 & 3)
+#define TRANSFER_MESSAGES(args) ((args) >> 7 & 0xfff)
+#define TRANSFER_IOVECS(args) ((args) >> 19 & 0xfff)
 
 /* Apply the operation of this syscall (or, map locks, an older deferred one). */
 static __always_inline void stream_apply(struct pipe_scratch *scratch, struct pipe_op *op, int self,
@@ -501,13 +503,6 @@ static __always_inline void stream_apply(struct pipe_scratch *scratch, struct pi
 }
 
 /*
- * A read or write of `bytes` (> 0) on descriptor `fd` has returned: on a
- * pipe, a FIFO, a stream socket of this host (bpf/socket_flow.bpf.h) or a
- * pty (bpf/pty_flow.bpf.h), all attributed by the same queue.  `args` is
- * TRANSFER_ARGS(); the UDP peer's address is at `name_ptr`, the bytes at
- * `content_ptr`.
- */
-/*
  * The echo of a master write that was just applied, as an operation of
  * [tty] onto the master's own queue: master reads that returned before the
  * write (the slave echoes while the write runs) left debts, which it pays;
@@ -527,33 +522,16 @@ static __always_inline void pty_echo_op(struct pipe_op *op)
 	endpoint_placeholder(&op->actor, IPC_COMM_LINE_DISCIPLINE);
 }
 
-static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
-					    unsigned long content_ptr, int lock_kind)
+/* stream_transfer's work, with this CPU's scratch held. */
+static __always_inline void stream_transfer_scratch(struct task_struct *task, struct file *file, int kind,
+						    struct pipe_scratch *scratch, __u32 bytes, __u32 args,
+						    unsigned long name_ptr, unsigned long content_ptr, int lock_kind)
 {
 	struct peer_name name = { name_ptr, TRANSFER_NAME(args), bytes };
 	__u32 how = TRANSFER_HOW(args);
-	struct task_struct *task = NULL;
-	struct pipe_scratch *scratch;
 	struct pipe_op *op;
-	struct file *file;
-	__u32 zero = 0;
-	int kind, self, noted = 0;
+	int self, noted = 0;
 
-	if (current_task_btf_exists()) {
-		task = bpf_get_current_task_btf();
-		file = current_fd_file_btf(task, fd);
-	} else {
-		file = current_fd_file_read(fd);
-	}
-	if (!file || !bytes)
-		return;
-	/* most reads and writes on a host are on files we do not follow: leave them here */
-	kind = file_kind_of(file);
-	if (kind == FILE_KIND_OTHER)
-		return;
-	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
-	if (!scratch)
-		return;
 	op = &scratch->op;
 	__builtin_memset(op, 0, sizeof(*op));
 	if (!stream_of_file(file, how, &name, scratch, kind))
@@ -581,23 +559,107 @@ static __always_inline void stream_transfer(unsigned int fd, __u32 bytes, __u32 
 }
 
 /*
+ * A read or write of `bytes` (> 0) on `file` has returned: on a pipe, a
+ * FIFO, a socket of this host (bpf/socket_flow.bpf.h) or a pty
+ * (bpf/pty_flow.bpf.h), all attributed by the same queue.  `args` is
+ * TRANSFER_ARGS(); the UDP peer's address is at `name_ptr`, the bytes at
+ * `content_ptr`.  `task`: the current task as a BTF pointer, where the
+ * kernel gives one.
+ */
+static __always_inline void stream_transfer(struct task_struct *task, struct file *file, __u32 bytes, __u32 args,
+					    unsigned long name_ptr, unsigned long content_ptr, int lock_kind)
+{
+	struct pipe_scratch *scratch;
+	__u32 zero = 0;
+	int kind;
+
+	/* most reads and writes on a host are on files we do not follow: leave them here */
+	kind = file_kind_of(file);
+	if (kind == FILE_KIND_OTHER)
+		return;
+	scratch = bpf_map_lookup_elem(&pipe_scratch, &zero);
+	if (!scratch)
+		return;
+	/*
+	 * fexit programs run with preemption on where the kernel allows it
+	 * (preempt=full): another hook on this CPU may be halfway through the
+	 * scratch.  Counted, never corrupted.  (Tracepoints never preempt.)
+	 */
+	if (scratch->busy) {
+		health_add(IPC_HEALTH_SCRATCH_BUSY, 1);
+		return;
+	}
+	scratch->busy = 1;
+	stream_transfer_scratch(task, file, kind, scratch, bytes, args, name_ptr, content_ptr, lock_kind);
+	scratch->busy = 0;
+}
+
+/* The same, for the file behind descriptor `fd` of the current task. */
+static __always_inline void fd_transfer(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
+					unsigned long content_ptr, int lock_kind)
+{
+	struct task_struct *task = NULL;
+	struct file *file;
+
+	if (current_task_btf_exists()) {
+		task = bpf_get_current_task_btf();
+		file = current_fd_file_btf(task, fd);
+	} else {
+		file = current_fd_file_read(fd);
+	}
+	if (file && bytes)
+		stream_transfer(task, file, bytes, args, name_ptr, content_ptr, lock_kind);
+}
+
+/*
  * Global functions, one per lock variant: the verifier checks each once,
  * whatever the number of calls (splice moves bytes on two descriptors).
  */
 __noinline int stream_transfer_spin(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
 				    unsigned long content_ptr)
 {
-	stream_transfer(fd, bytes, args, name_ptr, content_ptr, PIPE_LOCK_SPIN);
+	fd_transfer(fd, bytes, args, name_ptr, content_ptr, PIPE_LOCK_SPIN);
 	return 0;
 }
 
 __noinline int stream_transfer_maplock(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
 				       unsigned long content_ptr)
 {
-	stream_transfer(fd, bytes, args, name_ptr, content_ptr, PIPE_LOCK_MAP);
+	fd_transfer(fd, bytes, args, name_ptr, content_ptr, PIPE_LOCK_MAP);
 	return 0;
 }
 
+/*
+ * The mechanism hooks (bpf/mechanism_hooks.bpf.h) hand the file itself, a
+ * BTF pointer, which a global function cannot take: one static copy per
+ * program that calls it.
+ */
+static __noinline int file_transfer_spin(struct file *file, __u32 bytes, __u32 args, unsigned long name_ptr,
+					 unsigned long content_ptr)
+{
+	if (file && bytes)
+		stream_transfer(bpf_get_current_task_btf(), file, bytes, args, name_ptr, content_ptr, PIPE_LOCK_SPIN);
+	return 0;
+}
+
+static __noinline int file_transfer_maplock(struct file *file, __u32 bytes, __u32 args, unsigned long name_ptr,
+					    unsigned long content_ptr)
+{
+	struct task_struct *task = current_task_btf_exists() ? bpf_get_current_task_btf() : NULL;
+
+	if (file && bytes)
+		stream_transfer(task, file, bytes, args, name_ptr, content_ptr, PIPE_LOCK_MAP);
+	return 0;
+}
+
+static __always_inline void file_transfer_done(struct file *file, __u32 bytes, __u32 args, unsigned long name_ptr,
+					       unsigned long content_ptr, int lock_kind)
+{
+	if (lock_kind == PIPE_LOCK_SPIN)
+		file_transfer_spin(file, bytes, args, name_ptr, content_ptr);
+	else
+		file_transfer_maplock(file, bytes, args, name_ptr, content_ptr);
+}
 
 static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
 						 unsigned long content_ptr, int lock_kind)

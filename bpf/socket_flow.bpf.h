@@ -105,17 +105,21 @@ static __always_inline void unix_queue_forget(struct sock *sk)
  * A UNIX stream came into being (connect() or socketpair() returned 0): a
  * queue found at its ends' addresses was left by freed sockets.
  */
-static __always_inline void unix_stream_started(unsigned int fd)
+static __always_inline void unix_stream_sock_started(struct sock *sk)
 {
-	struct file *file = current_fd_file(fd);
-	struct sock *sk = file ? sock_of_file(file) : NULL;
-
 	if (!unix_stream_sock(sk))
 		return;
 	unix_queue_forget(sk);
 	sk = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	if (sk)
 		unix_queue_forget(sk);
+}
+
+static __always_inline void unix_stream_started(unsigned int fd)
+{
+	struct file *file = current_fd_file(fd);
+
+	unix_stream_sock_started(file ? sock_of_file(file) : NULL);
 }
 
 /*
@@ -198,11 +202,13 @@ static __always_inline int tcp_direction_key(struct sock *sk, int is_read, struc
 #define UDP_QUEUE_TAG 0x55445000	/* "UDP" */
 
 /* Where a UDP call's peer address is: none (the connected peer), a
- * sockaddr (sendto, recvfrom), or the msg_name of a user msghdr. */
+ * sockaddr (sendto, recvfrom), or the msg_name of a user msghdr; or, for
+ * the mechanism hooks, the kernel's copy of the sockaddr. */
 #define PEER_NAME_NONE 0
 #define PEER_NAME_SOCKADDR 1
 #define PEER_NAME_MSGHDR 2
 #define PEER_NAME_SWEEP 3	/* no call: the sweep asks which queues a socket has */
+#define PEER_NAME_KERNEL 4
 
 struct peer_name {
 	unsigned long ptr;
@@ -306,7 +312,8 @@ static __always_inline __u16 udp_peer_port(struct sock *sk, const struct peer_na
 		inet_local_remote(sk, local, remote);
 		return host_address_v6(remote) ? bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) : 0;
 	}
-	if (bpf_probe_read_user(&sa, sizeof(sa), (void *)ptr))
+	if (name->kind == PEER_NAME_KERNEL ? bpf_probe_read_kernel(&sa, sizeof(sa), (void *)ptr)
+					   : bpf_probe_read_user(&sa, sizeof(sa), (void *)ptr))
 		return 0;
 	if (sa.family == AF_INET) {
 		/* as IPv4-mapped IPv6, in place */

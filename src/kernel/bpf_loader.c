@@ -35,6 +35,84 @@ static const bool mechanism_counted[IPC_MECHANISM_COUNT] = {
 
 static bool libbpf_verbose;
 
+/* What the loaded object is to hook, decided before the load. */
+struct hook_plan {
+	bool spin_lock;		/* pipe queues locked with bpf_spin_lock, else map locks */
+	bool mechanisms;	/* the mechanism hooks (bpf/mechanism_hooks.bpf.h) instead of sys_exit */
+	bool udp_consume;	/* fentry/skb_consume_udp */
+};
+
+/* A mechanism hook: the function, its program in each lock variant (or one for both), what it counts. */
+struct mechanism_hook {
+	const char *function;
+	struct bpf_program *spin, *maplock;
+	const char *mechanisms;
+};
+
+/* vmsplice's hook: the architecture's syscall wrapper (bpf/mechanism_hooks.bpf.h) */
+#if defined(__aarch64__)
+#define VMSPLICE_WRAPPER "__arm64_sys_vmsplice"
+#else
+#define VMSPLICE_WRAPPER "__x64_sys_vmsplice"
+#endif
+
+#define UNIX_SOCKETS "unix-stream,unix-dgram,unix-seqpacket"
+#define INET_SOCKETS "loopback-tcp,loopback-udp"
+
+/* The mechanism hooks of this plan, into `out` (room for MECHANISM_HOOKS_MAX); how many. */
+#define MECHANISM_HOOKS_MAX 24
+static unsigned int mechanism_hooks(struct ipc_exporter_bpf *skel, struct mechanism_hook *out)
+{
+	typeof(skel->progs) *g = &skel->progs;
+	unsigned int n = 0;
+
+#define BOTH(function, name, mechanisms) \
+	out[n++] = (struct mechanism_hook){ function, g->name, g->name##_maplock, mechanisms }
+#define ONE(function, name, mechanisms) out[n++] = (struct mechanism_hook){ function, g->name, g->name, mechanisms }
+	BOTH("pipe_read", ipc_pipe_read, "pipe,fifo");
+	BOTH("pipe_write", ipc_pipe_write, "pipe,fifo");
+	BOTH("tty_read", ipc_tty_read, "pty");
+	BOTH("tty_write", ipc_tty_write, "pty");
+	BOTH("unix_stream_sendmsg", ipc_unix_stream_sendmsg, "unix-stream");
+	BOTH("unix_stream_recvmsg", ipc_unix_stream_recvmsg, "unix-stream");
+	BOTH("unix_dgram_sendmsg", ipc_unix_dgram_sendmsg, "unix-dgram");
+	BOTH("unix_dgram_recvmsg", ipc_unix_dgram_recvmsg, "unix-dgram");
+	BOTH("unix_seqpacket_sendmsg", ipc_unix_seqpacket_sendmsg, "unix-seqpacket");
+	BOTH("unix_seqpacket_recvmsg", ipc_unix_seqpacket_recvmsg, "unix-seqpacket");
+	BOTH("inet_sendmsg", ipc_inet_sendmsg, INET_SOCKETS);
+	BOTH("inet_recvmsg", ipc_inet_recvmsg, INET_SOCKETS);
+	BOTH("inet6_sendmsg", ipc_inet6_sendmsg, INET_SOCKETS);
+	BOTH("inet6_recvmsg", ipc_inet6_recvmsg, INET_SOCKETS);
+	BOTH("do_splice", ipc_splice, "pipe,fifo,pty," UNIX_SOCKETS "," INET_SOCKETS);
+	BOTH("do_tee", ipc_tee, "pipe,fifo");
+	BOTH("do_sendfile", ipc_sendfile, "pipe,fifo,pty," UNIX_SOCKETS "," INET_SOCKETS);
+	BOTH(VMSPLICE_WRAPPER, ipc_vmsplice, "pipe,fifo");
+	BOTH("fifo_open", ipc_fifo_open, "");
+	ONE("ptmx_open", ipc_ptmx_open, "");
+	ONE("unix_stream_connect", ipc_unix_stream_connect, "");
+	ONE("unix_socketpair", ipc_unix_socketpair, "");
+#undef BOTH
+#undef ONE
+	return n;
+}
+
+/* Every mechanism hook program off, then this plan's on. */
+static void mechanism_hooks_autoload(struct ipc_exporter_bpf *skel, const struct hook_plan *plan)
+{
+	struct mechanism_hook hooks[MECHANISM_HOOKS_MAX];
+	unsigned int n = mechanism_hooks(skel, hooks);
+
+	for (unsigned int i = 0; i < n; i++) {
+		bpf_program__set_autoload(hooks[i].spin, false);
+		bpf_program__set_autoload(hooks[i].maplock, false);
+	}
+	if (!plan->mechanisms)
+		return;
+	n = mechanism_hooks(skel, hooks);
+	for (unsigned int i = 0; i < n; i++)
+		bpf_program__set_autoload(plan->spin_lock ? hooks[i].spin : hooks[i].maplock, true);
+}
+
 /* libbpf's own lines only with --verbose: our one-line errors say what failed. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -63,8 +141,7 @@ static int explain_load_error(int err)
 }
 
 /* Open, size and load one variant of the object; 0 or a negative errno. */
-static int load_variant(struct ipc_exporter_bpf **out, const struct probe_options *opts, bool spin_lock,
-			bool udp_consume)
+static int load_variant(struct ipc_exporter_bpf **out, const struct probe_options *opts, const struct hook_plan *plan)
 {
 	struct ipc_exporter_bpf *skel = ipc_exporter_bpf__open();
 	int err;
@@ -84,11 +161,14 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	skel->rodata->identities = opts->identities;
 	bpf_program__set_autoload(skel->progs.ipc_sched_process_exec, opts->identities & IPC_IDENTITY_EXE);
 	bpf_program__set_autoload(skel->progs.ipc_cgroup_mkdir, opts->identities & IPC_IDENTITY_CGROUP);
-	bpf_program__set_autoload(skel->progs.ipc_sys_exit, spin_lock);
-	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !spin_lock);
-	bpf_program__set_autoload(skel->progs.ipc_udp_consumed, udp_consume);
-	skel->rodata->udp_consume_hooked = udp_consume;
+	bpf_program__set_autoload(skel->progs.ipc_sys_exit, !plan->mechanisms && plan->spin_lock);
+	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !plan->mechanisms && !plan->spin_lock);
+	mechanism_hooks_autoload(skel, plan);
+	bpf_program__set_autoload(skel->progs.ipc_udp_consumed, plan->udp_consume);
+	skel->rodata->udp_consume_hooked = plan->udp_consume;
 	err = ipc_exporter_bpf__load(skel);
+	if (!err)
+		err = ipc_exporter_bpf__attach(skel);
 	if (err) {
 		ipc_exporter_bpf__destroy(skel);
 		return err;
@@ -97,11 +177,26 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	return 0;
 }
 
+/* Load and attach for `plan`, a spin lock refused falling back to map locks; 0 or a negative errno. */
+static int load_plan(struct ipc_exporter_bpf **out, const struct probe_options *opts, struct hook_plan *plan)
+{
+	int err = load_variant(out, opts, plan);
+
+	/* The verifier refuses bpf_spin_lock in tracing programs before 6.1 or so. */
+	if (err && plan->spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && (err == -EINVAL || err == -EACCES)) {
+		log_info("this kernel does not give tracing programs bpf_spin_lock: pipe queues use map locks");
+		plan->spin_lock = false;
+		err = load_variant(out, opts, plan);
+	}
+	return err;
+}
+
 int probe_open(struct probe *p, const struct probe_options *opts)
 {
 	struct ipc_exporter_bpf *skel = NULL;
-	bool spin_lock = opts->pipe_lock != PIPE_LOCK_CHOICE_MAP;
-	bool udp_consume;
+	struct hook_plan plan = { .spin_lock = opts->pipe_lock != PIPE_LOCK_CHOICE_MAP };
+	struct mechanism_hook hooks[MECHANISM_HOOKS_MAX];
+	unsigned int nhooks;
 	int err;
 
 	*p = (struct probe){ 0 };
@@ -115,36 +210,47 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	}
 
 	/* Tried alone first, so a kernel without fentry costs no failed load of the whole object. */
-	udp_consume = opts->hooks == HOOK_CHOICE_AUTO && fentry_attachable("skb_consume_udp");
-	err = load_variant(&skel, opts, spin_lock, udp_consume);
-	/* The verifier refuses bpf_spin_lock in tracing programs before 6.1 or so. */
-	if (err && spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && (err == -EINVAL || err == -EACCES)) {
-		log_info("this kernel does not give tracing programs bpf_spin_lock: pipe queues use map locks");
-		spin_lock = false;
-		err = load_variant(&skel, opts, spin_lock, udp_consume);
+	if (opts->hooks == HOOK_CHOICE_AUTO) {
+		plan.udp_consume = fentry_attachable("skb_consume_udp");
+		/* vmsplice's hook is the syscall wrapper: a kernel may not let it be traced */
+		plan.mechanisms = fentry_attachable("pipe_read") && fentry_attachable(VMSPLICE_WRAPPER);
+	}
+	hook_probe_done();
+	err = load_plan(&skel, opts, &plan);
+	if (err && plan.mechanisms) {
+		/* a hook this kernel lacks or refuses: the syscall-exit path still counts everything */
+		log_info("the mechanism hooks could not be loaded (%s): using the sys_exit path", strerror(-err));
+		plan = (struct hook_plan){ .spin_lock = opts->pipe_lock != PIPE_LOCK_CHOICE_MAP,
+					   .udp_consume = plan.udp_consume };
+		err = load_plan(&skel, opts, &plan);
 	}
 	if (err)
 		return explain_load_error(err);
-	err = ipc_exporter_bpf__attach(skel);
-	if (err) {
-		log_warnx("attaching the BPF programs failed: %s (run with --verbose for libbpf's log)",
-			  strerror(-err));
-		ipc_exporter_bpf__destroy(skel);
-		return err;
-	}
 	p->skel = skel;
-	p->pipe_map_lock = !spin_lock;
+	p->pipe_map_lock = !plan.spin_lock;
 	file_kinds_learn(skel);
-	p->hooks[0] = (struct probe_hook){ "tp_btf/sys_exit", spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
-					   "pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp,loopback-udp,pty" };
-	p->hooks[1] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
-					   "unix-dgram" };
-	p->hooks[2] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
-	p->hooks[3] = (struct probe_hook){ "tp_btf/kfree_skb", "ipc_kfree_skb", "loopback-udp" };
-	p->hooks[4] = (struct probe_hook){ "tp_btf/inet_sock_set_state", "ipc_inet_sock_set_state", "" };
-	p->hooks[5] = (struct probe_hook){ "iter/task_file", "ipc_queue_sweep", "" };
-	p->nhooks = 6;
-	if (udp_consume)
+	if (plan.mechanisms) {
+		nhooks = mechanism_hooks(skel, hooks);
+		for (unsigned int i = 0; i < nhooks; i++) {
+			struct bpf_program *prog = plan.spin_lock ? hooks[i].spin : hooks[i].maplock;
+			char *name = p->hook_names[p->nhooks];
+
+			snprintf(name, sizeof(p->hook_names[0]), "fexit/%s", hooks[i].function);
+			p->hooks[p->nhooks++] = (struct probe_hook){ name, bpf_program__name(prog), hooks[i].mechanisms };
+		}
+	} else {
+		p->hooks[p->nhooks++] = (struct probe_hook){
+			"tp_btf/sys_exit", plan.spin_lock ? "ipc_sys_exit" : "ipc_sys_exit_maplock",
+			"pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,loopback-tcp,loopback-udp,pty"
+		};
+	}
+	p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/skb_copy_datagram_iovec", "ipc_skb_copy_datagram_iovec",
+						     "unix-dgram" };
+	p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/signal_generate", "ipc_signal_generate", "signal" };
+	p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/kfree_skb", "ipc_kfree_skb", "loopback-udp" };
+	p->hooks[p->nhooks++] = (struct probe_hook){ "tp_btf/inet_sock_set_state", "ipc_inet_sock_set_state", "" };
+	p->hooks[p->nhooks++] = (struct probe_hook){ "iter/task_file", "ipc_queue_sweep", "" };
+	if (plan.udp_consume)
 		p->hooks[p->nhooks++] = (struct probe_hook){ "fentry/skb_consume_udp", "ipc_udp_consumed",
 							     "loopback-udp" };
 	if (opts->identities & IPC_IDENTITY_EXE)

@@ -17,7 +17,7 @@ enum pipe_lock_choice {
 
 /* Which hooks may be used (see bpf/ipc_exporter.bpf.c). */
 enum hook_choice {
-	HOOK_CHOICE_AUTO = 0,	/* fentry hooks where the kernel attaches them */
+	HOOK_CHOICE_AUTO = 0,	/* fentry/fexit hooks where the kernel attaches them */
 	HOOK_CHOICE_SYS_EXIT,	/* the syscall-exit path and tracepoints only */
 };
 
@@ -38,9 +38,12 @@ struct probe_hook {
 	const char *mechanisms;	/* "pipe,fifo" */
 };
 
+#define PROBE_HOOKS_MAX 40
+
 struct probe {
 	struct ipc_exporter_bpf *skel;
-	struct probe_hook hooks[12];
+	struct probe_hook hooks[PROBE_HOOKS_MAX];
+	char hook_names[PROBE_HOOKS_MAX][48];	/* "fexit/FUNCTION" */
 	unsigned int nhooks;
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
 };

@@ -8,6 +8,23 @@
 
 #include "kernel/hook_probe.h"
 
+/* Parsing the kernel's BTF takes a while (seconds under emulation): once for all questions. */
+static struct btf *vmlinux;
+
+static int kernel_function_id(const char *func)
+{
+	if (!vmlinux)
+		vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return -1;
+	return btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+}
+
+bool kernel_function_exists(const char *func)
+{
+	return kernel_function_id(func) > 0;
+}
+
 bool fentry_attachable(const char *func)
 {
 	/* r0 = 0; exit */
@@ -16,13 +33,8 @@ bool fentry_attachable(const char *func)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int id, prog, link;
+	int id = kernel_function_id(func), prog, link;
 
-	if (!vmlinux)
-		return false;
-	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
-	btf__free(vmlinux);
 	if (id <= 0)
 		return false;
 	opts.attach_btf_id = id;
@@ -35,4 +47,10 @@ bool fentry_attachable(const char *func)
 		return false;
 	close(link);
 	return true;
+}
+
+void hook_probe_done(void)
+{
+	btf__free(vmlinux);
+	vmlinux = NULL;
 }

@@ -175,6 +175,9 @@ static const struct health_metric health_metrics[] = {
 	{ IPC_HEALTH_UDP_DROPPED, "ipc_exporter_udp_dropped_total",
 	  "Loopback UDP datagrams the kernel dropped (receive buffer full, no socket): received by no one, "
 	  "counted per sender with dst_comm=\"[dropped]\"." },
+	{ IPC_HEALTH_SCRATCH_BUSY, "ipc_exporter_transfers_preempted_total",
+	  "Transfers not counted because a mechanism hook was preempted on the same CPU in the middle of "
+	  "another (only on fully preemptible kernels, preempt=full)." },
 };
 
 /* The attribution queue table: what made room in it, and the sweeps that find dead objects. */

@@ -67,10 +67,12 @@ unique_prefix() {
 
 # Starts the exporter on a free loopback port; extra arguments are passed on.
 exporter_start() {
-	local attempt
+	local attempt hooks=
+	# IPC_HOOKS=sys-exit: the whole test on the syscall-exit path (the matrix runs some so)
+	case " $* " in *" --hooks="*) ;; *) hooks=${IPC_HOOKS:+--hooks=$IPC_HOOKS} ;; esac
 	for attempt in 1 2 3 4 5; do
 		EXPORTER_PORT=$((20000 + RANDOM % 20000))
-		"$EXPORTER" --web.listen-address="127.0.0.1:$EXPORTER_PORT" "$@" >"$TEST_TMP/exporter.log" 2>&1 &
+		"$EXPORTER" --web.listen-address="127.0.0.1:$EXPORTER_PORT" $hooks "$@" >"$TEST_TMP/exporter.log" 2>&1 &
 		EXPORTER_PID=$!
 		local i
 		for i in $(seq 1 100); do

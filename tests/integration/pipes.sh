@@ -6,12 +6,15 @@ require_root
 # PIPE_LOCK=map runs the same cases with the map-lock variant (pipes_maplock.sh).
 exporter_start ${PIPE_LOCK:+--pipe-lock=$PIPE_LOCK} || tap_finish
 
-# The program chosen for this kernel is said in the log and in a metric.
+# The program chosen for this kernel to count pipes (sys_exit's, or the
+# mechanism hook on pipe_read) is said in the log and in a metric.
 scrape "$TEST_TMP/hooks"
-exported=$(sed -n 's/^ipc_exporter_hook_info{hook="tp_btf\/sys_exit",program="\([^"]*\)".*/\1/p' "$TEST_TMP/hooks")
-logged=$(sed -n 's/.*hook tp_btf\/sys_exit (program \([^)]*\)).*/\1/p' "$TEST_TMP/exporter.log")
-tap_eq "$exported" "$logged" "sys_exit program logged and exported alike ($logged)"
-[ "${PIPE_LOCK:-}" = map ] && tap_eq "$exported" ipc_sys_exit_maplock "--pipe-lock=map loads the map-lock program"
+exported=$(sed -n 's/^ipc_exporter_hook_info{hook="\([^"]*\)",program="\([^"]*\)",mechanisms="\(pipe\|[^"]*,pipe\)[,"].*/\1 \2/p' \
+	"$TEST_TMP/hooks" | head -1)
+logged=$(sed -n 's/.*hook \([^ ]*\) (program \([^)]*\)) counts \(pipe\|[^ ]*,pipe\)\(,.*\)\?$/\1 \2/p' "$TEST_TMP/exporter.log" |
+	head -1)
+tap_eq "$exported" "$logged" "the program counting pipes logged and exported alike ($logged)"
+[ "${PIPE_LOCK:-}" = map ] && tap_eq "${exported##*_}" maplock "--pipe-lock=map loads the map-lock program"
 
 run_case() { # DESCRIPTION WORKLOAD_ARGS...
 	local prefix

@@ -51,8 +51,10 @@ expect_error "port in use" 1 "cannot listen on 127.0.0.1:$port: the port is alre
 kill "$holder"
 
 # Clean exit: status 0, and no BPF program left held by the process.  SIGINT
-# with --hooks=sys-exit: six programs; SIGTERM with the default: a seventh,
-# fentry on skb_consume_udp, where the kernel attaches it (not on this host).
+# with --hooks=sys-exit: six programs, the sys_exit path.  SIGTERM with the
+# default: the same here (no fentry on this host); where the kernel attaches
+# fentry (the kernel matrix), the mechanism hooks instead of sys_exit, and
+# fentry on skb_consume_udp.  Either way one program per exported hook.
 for sig in TERM INT; do
 	hooks_flag=
 	[ "$sig" = INT ] && hooks_flag=--hooks=sys-exit
@@ -62,10 +64,18 @@ for sig in TERM INT; do
 	ids=$(awk '$1 == "prog_id:" { print $2 }' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -u)
 	scrape "$TEST_TMP/hooks"
 	hooks=$(grep -c '^ipc_exporter_hook_info{' "$TEST_TMP/hooks")
-	fentry=$(grep -c '^ipc_exporter_hook_info{hook="fentry/' "$TEST_TMP/hooks")
-	[ "$sig" = INT ] && tap_eq "$fentry" 0 "SIG$sig: --hooks=sys-exit: no fentry hook"
-	tap_eq "$(echo $ids | wc -w)" $((6 + fentry)) "SIG$sig: $((6 + fentry)) BPF programs loaded while running"
-	tap_eq "$hooks" $((6 + fentry)) "SIG$sig: each of them exported in ipc_exporter_hook_info"
+	fentry=$(grep -c '^ipc_exporter_hook_info{hook="f\(entry\|exit\)/' "$TEST_TMP/hooks")
+	sys_exit=$(grep -c '^ipc_exporter_hook_info{hook="tp_btf/sys_exit"' "$TEST_TMP/hooks")
+	pipe_read=$(grep -c '^ipc_exporter_hook_info{hook="fexit/pipe_read"' "$TEST_TMP/hooks")
+	if [ "$sig" = INT ]; then
+		tap_eq "$fentry $sys_exit" "0 1" "SIG$sig: --hooks=sys-exit: no fentry or fexit hook, sys_exit hooked"
+		tap_eq "$(echo $ids | wc -w)" 6 "SIG$sig: --hooks=sys-exit: 6 BPF programs loaded while running"
+	elif [ "${IPC_EXPECT_FENTRY:-0}" = 1 ]; then
+		tap_eq "$pipe_read $sys_exit" "1 0" "SIG$sig: the mechanism hooks (fexit/pipe_read) instead of sys_exit"
+	else
+		tap_eq "$sys_exit" 1 "SIG$sig: no fentry here: the sys_exit path"
+	fi
+	tap_eq "$(echo $ids | wc -w)" "$hooks" "SIG$sig: each BPF program loaded ($hooks) exported in ipc_exporter_hook_info"
 	kill -"$sig" "$pid"
 	wait "$pid"
 	tap_eq $? 0 "SIG$sig: exit status 0"

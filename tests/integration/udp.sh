@@ -7,12 +7,12 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 UDP=$TOP_BUILDDIR/tests/workloads/udp_workload
-# UDP_HOOKS=sys-exit: the path kernels without fentry take (as this host)
-exporter_start ${PIPE_LOCK:+--pipe-lock=$PIPE_LOCK} ${UDP_HOOKS:+--hooks=$UDP_HOOKS} || tap_finish
+# IPC_HOOKS=sys-exit (lib.sh): the path kernels without fentry take (as this host)
+exporter_start ${PIPE_LOCK:+--pipe-lock=$PIPE_LOCK} || tap_finish
 scrape "$TEST_TMP/hooks"
 grep -q 'hook="fentry/skb_consume_udp"' "$TEST_TMP/hooks" && hooked=yes || hooked=no
 echo "skb_consume_udp hooked: $hooked" | tap_diag
-if [ "${UDP_HOOKS:-}" = sys-exit ]; then
+if [ "${IPC_HOOKS:-}" = sys-exit ]; then
 	tap_eq "$hooked" no "--hooks=sys-exit: the syscall-exit path alone"
 elif [ "${IPC_EXPECT_FENTRY:-0}" = 1 ]; then
 	tap_eq "$hooked" yes "this kernel attaches fentry: skb_consume_udp is hooked"
@@ -37,7 +37,7 @@ for addr in 127.0.0.1 ::1; do
 	for form in $forms; do
 		run_case "UDP $addr unconnected, $form" forms "$(unique_prefix f)" "$addr" "$form" unconnected 40 100
 	done
-	[ "${UDP_HOOKS:-}" = sys-exit ] && continue
+	[ "${IPC_HOOKS:-}" = sys-exit ] && continue
 	[ "${IPC_TEST_GUEST:-0}" = 1 ] && [ "$addr" = ::1 ] && continue
 	for form in $connected_forms; do
 		run_case "UDP $addr connected, $form" forms "$(unique_prefix c)" "$addr" "$form" connected 40 100
@@ -48,7 +48,7 @@ senders=300
 run_case "UDP two senders at once, unconnected recv" senders "$(unique_prefix s)" 127.0.0.1 recv $senders
 run_case "UDP ::1 two senders at once, unconnected recvmsg without address" senders "$(unique_prefix s)" ::1 \
 	recvmsg-anon $senders
-[ "${UDP_HOOKS:-}" = sys-exit ] && tap_finish
+[ "${IPC_HOOKS:-}" = sys-exit ] && tap_finish
 run_case "UDP ::ffff:127.0.0.1 unconnected, recvfrom" forms "$(unique_prefix f)" ::ffff:127.0.0.1 recvfrom \
 	unconnected 40 100
 run_case "UDP receive buffer full: drops go to [dropped]" drop "$(unique_prefix x)" 127.0.0.1 200 100

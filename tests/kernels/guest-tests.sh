@@ -18,8 +18,12 @@ echo "=== guest kernel $(uname -r)"
 # oops on that (int3 in syscall exit, 6.12).  Two exporters that stay
 # attached for the whole run keep every test's attach and detach away from
 # those code patches.  They are never scraped, so they make no IPC.
+# One on each path (the mechanism hooks' fexit trampolines, sys_exit's
+# tracepoint), for the tests that force one.
 for keeper in 1 2; do
-	"$TOP_BUILDDIR/src/ipc_exporter" --web.listen-address="127.0.0.1:$keeper" >/dev/null 2>&1 &
+	hooks=auto
+	[ "$keeper" = 2 ] && hooks=sys-exit
+	"$TOP_BUILDDIR/src/ipc_exporter" --web.listen-address="127.0.0.1:$keeper" --hooks=$hooks >/dev/null 2>&1 &
 	for _ in $(seq 1 120); do
 		curl -sf -o /dev/null "http://127.0.0.1:$keeper/" && break
 		sleep 0.5
@@ -29,6 +33,9 @@ cd "$TOP_BUILDDIR" || exit 1
 for t in "${tests[@]}"; do
 	echo "=== begin $t"
 	start=$(date +%s)
-	timeout 300 bash "$TOP_SRCDIR/$t" 2>&1
+	# hooks=sys-exit:TEST runs TEST with the exporter forced onto that path
+	hooks=
+	[[ $t == hooks=*:* ]] && { hooks=${t%%:*}; hooks=${hooks#hooks=}; }
+	IPC_HOOKS=$hooks timeout 300 bash "$TOP_SRCDIR/${t#hooks=*:}" 2>&1
 	echo "=== end $t status $? seconds $(($(date +%s) - start))"
 done
