@@ -74,8 +74,10 @@ exporter_start() {
 		EXPORTER_PORT=$((20000 + RANDOM % 20000))
 		"$EXPORTER" --web.listen-address="127.0.0.1:$EXPORTER_PORT" $hooks "$@" >"$TEST_TMP/exporter.log" 2>&1 &
 		EXPORTER_PID=$!
-		local i
-		for i in $(seq 1 100); do
+		local i tries=100
+		# under TCG (the kernel matrix) loading and verifying the programs takes tens of seconds
+		[ "${IPC_TEST_GUEST:-0}" = 1 ] && tries=900
+		for i in $(seq 1 $tries); do
 			if "$CURL" -sf -o /dev/null "http://127.0.0.1:$EXPORTER_PORT/metrics"; then
 				return 0
 			fi
