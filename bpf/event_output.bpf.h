@@ -51,6 +51,7 @@ struct {
 #define CONTENT_FLAT 1		/* one buffer */
 #define CONTENT_IOVEC 2		/* an iovec array */
 #define CONTENT_MSGHDR 3	/* a user msghdr's iovecs */
+#define CONTENT_KIOVEC 4	/* an iovec array in kernel memory (an iov_iter's copy), the bytes in user memory */
 #define CONTENT_IOV_MAX 8	/* iovecs walked to find an event's bytes */
 /* Room for a copy at any offset below the maximum: the verifier can bound it. */
 #define CONTENT_ROOM (2 * IPC_EVENT_CONTENT_MAX)
@@ -215,13 +216,14 @@ static __always_inline __u32 event_copy_content(struct event_scratch *ev, __u32 
 			return 0;
 		vec = (__u64)vector.iov_base;
 		count = vector.iov_len;
-	} else if (ev->content_kind != CONTENT_IOVEC) {
+	} else if (ev->content_kind != CONTENT_IOVEC && ev->content_kind != CONTENT_KIOVEC) {
 		return 0;
 	}
 	for (i = 0; i < CONTENT_IOV_MAX; i++) {
 		if (i >= count || copied >= len)
 			break;
-		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(vec + i * sizeof(iov))))
+		if (ev->content_kind == CONTENT_KIOVEC ? bpf_probe_read_kernel(&iov, sizeof(iov), (void *)(vec + i * sizeof(iov)))
+						       : bpf_probe_read_user(&iov, sizeof(iov), (void *)(vec + i * sizeof(iov))))
 			return 0;
 		if (skip >= iov.iov_len) {
 			skip -= iov.iov_len;

@@ -304,28 +304,45 @@ struct iov_iter___iov {
 	const struct iovec *iov;
 } __attribute__((preserve_access_index));
 
+/* Where a transfer's bytes are, for events and the pty line discipline (CONTENT_* of event_output.bpf.h). */
+struct iter_content {
+	__u32 kind;		/* CONTENT_FLAT, CONTENT_KIOVEC, or 0: unknown */
+	__u32 count;		/* CONTENT_KIOVEC: segments */
+	unsigned long ptr;	/* the user address of the first byte, or the kernel address of the first segment */
+};
+
+#define ITER_CONTENT_FLAT 1	/* = CONTENT_FLAT */
+#define ITER_CONTENT_KIOVEC 4	/* = CONTENT_KIOVEC */
+#define ITER_SEGMENTS_BACK 8	/* = CONTENT_IOV_MAX */
+
 /*
  * For a read or write that moved `bytes` through `iter` (at the hook's
  * exit): whether the bytes are in user memory (a read(), write(), send()
  * or recv() buffer; not splice's pages nor a kernel caller's buffer), and
- * in *start the user address of their first byte when one buffer holds
- * them all, else 0.  The iterator has moved past the bytes: they end at
- * its position, or at the end of the segment before it.
+ * in *c where: one user buffer, or segments of the iterator's iovec array
+ * (readv, writev, sendmsg).  The iterator has moved past the bytes: they
+ * end at its position, and began at the start of a segment (a syscall's
+ * iterator begins at its first), else they are left unknown.
  */
-static __always_inline int iter_user_bytes(struct iov_iter *iter, __u64 bytes, unsigned long *start)
+static __always_inline int iter_user_bytes(struct iov_iter *iter, __u64 bytes, struct iter_content *c)
 {
-	__u64 offset = BPF_CORE_READ(iter, iov_offset);
+	__u64 offset = BPF_CORE_READ(iter, iov_offset), left;
 	const struct iovec *iov;
 	struct iovec seg;
 	__u32 type;
+	int i;
 
-	*start = 0;
+	c->kind = 0;
+	c->count = 0;
+	c->ptr = 0;
 	if (bpf_core_field_exists(iter->iter_type)) {
 		type = BPF_CORE_READ(iter, iter_type);
 		if (bpf_core_enum_value_exists(enum iter_type, ITER_UBUF) &&
 		    type == bpf_core_enum_value(enum iter_type, ITER_UBUF)) {
-			if (offset >= bytes)
-				*start = (unsigned long)BPF_CORE_READ(iter, ubuf) + offset - bytes;
+			if (offset >= bytes) {
+				c->kind = ITER_CONTENT_FLAT;
+				c->ptr = (unsigned long)BPF_CORE_READ(iter, ubuf) + offset - bytes;
+			}
 			return 1;
 		}
 		if (type != bpf_core_enum_value(enum iter_type, ITER_IOVEC))
@@ -341,10 +358,29 @@ static __always_inline int iter_user_bytes(struct iov_iter *iter, __u64 bytes, u
 		iov = BPF_CORE_READ((struct iov_iter___iov *)iter, iov);
 	}
 	if (offset >= bytes) {
-		if (!bpf_probe_read_kernel(&seg, sizeof(seg), iov))
-			*start = (unsigned long)seg.iov_base + offset - bytes;
-	} else if (!offset && !bpf_probe_read_kernel(&seg, sizeof(seg), iov - 1) && seg.iov_len >= bytes) {
-		*start = (unsigned long)seg.iov_base + seg.iov_len - bytes;
+		if (!bpf_probe_read_kernel(&seg, sizeof(seg), iov)) {
+			c->kind = ITER_CONTENT_FLAT;
+			c->ptr = (unsigned long)seg.iov_base + offset - bytes;
+		}
+		return 1;
+	}
+	/* back through the segments before the position, to the first byte */
+	left = bytes - offset;
+	for (i = 1; i <= ITER_SEGMENTS_BACK; i++) {
+		if (bpf_probe_read_kernel(&seg, sizeof(seg), iov - i))
+			break;
+		if (seg.iov_len >= left) {
+			if (!offset && i == 1) {
+				c->kind = ITER_CONTENT_FLAT;
+				c->ptr = (unsigned long)seg.iov_base + seg.iov_len - left;
+			} else if (seg.iov_len == left) {
+				c->kind = ITER_CONTENT_KIOVEC;
+				c->ptr = (unsigned long)(iov - i);
+				c->count = i + (offset ? 1 : 0);
+			}
+			break;
+		}
+		left -= seg.iov_len;
 	}
 	return 1;
 }

@@ -47,17 +47,14 @@
 		return 0;                                                           \
 	}
 
-/* The bytes' user address for events and the pty line discipline, if one buffer holds them. */
-#define CONTENT_AT(start) ((start) ? CONTENT_FLAT : CONTENT_NONE)
-
 /* A read_iter or write_iter of a pipe, FIFO or tty returned `ret`. */
 static __always_inline void iocb_done(int lock_kind, struct kiocb *iocb, struct iov_iter *iter, long ret, __u32 how)
 {
-	unsigned long start;
+	struct iter_content c;
 
-	if (ret <= 0 || !iter_user_bytes(iter, ret, &start))
+	if (ret <= 0 || !iter_user_bytes(iter, ret, &c))
 		return;
-	file_transfer_done(iocb->ki_filp, ret, TRANSFER_ARGS(how, PEER_NAME_NONE, CONTENT_AT(start), 1, 0), 0, start,
+	file_transfer_done(iocb->ki_filp, ret, TRANSFER_ARGS(how, PEER_NAME_NONE, c.kind, 1, c.count), 0, c.ptr,
 			   lock_kind);
 }
 
@@ -79,15 +76,16 @@ FEXIT_PROGRAMS(ipc_tty_write, tty_write, iocb_done, (iocb, from, ret, TRANSFER_W
 static __always_inline void socket_msg_done(int lock_kind, struct socket *sock, struct msghdr *msg, long ret,
 					    __u32 how, int flags, int skip_type)
 {
-	unsigned long start, name;
+	struct iter_content c;
+	unsigned long name;
 
 	if (ret <= 0 || (flags & MSG_PEEK) || (skip_type && sock->type == skip_type) ||
-	    !iter_user_bytes(&msg->msg_iter, ret, &start))
+	    !iter_user_bytes(&msg->msg_iter, ret, &c))
 		return;
 	name = (unsigned long)msg->msg_name;
 	file_transfer_done(sock->file, ret,
-			   TRANSFER_ARGS(how, name ? PEER_NAME_KERNEL : PEER_NAME_NONE, CONTENT_AT(start), 1, 0), name,
-			   start, lock_kind);
+			   TRANSFER_ARGS(how, name ? PEER_NAME_KERNEL : PEER_NAME_NONE, c.kind, 1, c.count), name,
+			   c.ptr, lock_kind);
 }
 
 FEXIT_PROGRAMS(ipc_unix_stream_sendmsg, unix_stream_sendmsg, socket_msg_done,

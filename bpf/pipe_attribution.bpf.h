@@ -459,13 +459,13 @@ static __noinline int pty_line_discipline(struct pipe_op *op, struct pipe_scratc
  * sendmmsg; iovecs: how many the content has.
  */
 #define TRANSFER_ARGS(how, name, content, messages, iovecs)                                 \
-	((__u32)(how) | (__u32)(name) << 2 | (__u32)(content) << 5 | ((__u32)(messages) & 0xfff) << 7 | \
-	 ((__u32)(iovecs) & 0xfff) << 19)
+	((__u32)(how) | (__u32)(name) << 2 | (__u32)(content) << 5 | ((__u32)(messages) & 0xfff) << 8 | \
+	 ((__u32)(iovecs) & 0xfff) << 20)
 #define TRANSFER_HOW(args) ((args) & 3)
 #define TRANSFER_NAME(args) ((args) >> 2 & 7)
-#define TRANSFER_CONTENT(args) ((args) >> 5 & 3)
-#define TRANSFER_MESSAGES(args) ((args) >> 7 & 0xfff)
-#define TRANSFER_IOVECS(args) ((args) >> 19 & 0xfff)
+#define TRANSFER_CONTENT(args) ((args) >> 5 & 7)
+#define TRANSFER_MESSAGES(args) ((args) >> 8 & 0xfff)
+#define TRANSFER_IOVECS(args) ((args) >> 20 & 0xfff)
 
 /* Apply the operation of this syscall (or, map locks, an older deferred one). */
 static __always_inline void stream_apply(struct pipe_scratch *scratch, struct pipe_op *op, int self,

@@ -29,7 +29,8 @@
  * with MSG_PEEK before each read), sendfile (from a file; read), splice
  * (from a file through a pipe into the socket; read).
  * With --wait-file F the client connects, creates F.connected, and waits
- * for F before sending (a connection older than the exporter).
+ * for F before sending, the worker before receiving (a connection older
+ * than the exporter).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -295,6 +296,9 @@ static int run_server(const char *kind, const char *addr, int n, int size)
 		conn = accept(listener, NULL, NULL);
 		if (conn < 0)
 			die("accept");
+		/* not blocked in read() across the exporter's start: fexit misses calls already in flight */
+		while (wait_file && access(wait_file, F_OK) != 0)
+			usleep(20000);
 		receive_all(conn, (long)n * size, size);
 		if (send(conn, "0123456789", REPLY_SIZE, 0) != REPLY_SIZE)
 			die("reply");
