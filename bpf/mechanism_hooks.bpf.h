@@ -48,23 +48,24 @@
 	}
 
 /* A read_iter or write_iter of a pipe, FIFO or tty returned `ret`. */
-static __always_inline void iocb_done(int lock_kind, struct kiocb *iocb, struct iov_iter *iter, long ret, __u32 how)
+static __always_inline void iocb_done(int lock_kind, struct kiocb *iocb, struct iov_iter *iter, long ret, __u32 how,
+				      int kind)
 {
 	struct iter_content c;
 
 	if (ret <= 0 || !iter_user_bytes(iter, ret, &c))
 		return;
-	file_transfer_done(iocb->ki_filp, ret, TRANSFER_ARGS(how, PEER_NAME_NONE, c.kind, 1, c.count), 0, c.ptr,
-			   lock_kind);
+	file_transfer_done(iocb->ki_filp, ret, TRANSFER_ARGS(how, PEER_NAME_NONE, c.kind, 1, c.count) | TRANSFER_KIND(kind),
+			   0, c.ptr, lock_kind);
 }
 
-FEXIT_PROGRAMS(ipc_pipe_read, pipe_read, iocb_done, (iocb, to, ret, TRANSFER_READ),
+FEXIT_PROGRAMS(ipc_pipe_read, pipe_read, iocb_done, (iocb, to, ret, TRANSFER_READ, FILE_KIND_PIPE),
 	       struct kiocb *iocb, struct iov_iter *to, ssize_t ret)
-FEXIT_PROGRAMS(ipc_pipe_write, pipe_write, iocb_done, (iocb, from, ret, TRANSFER_WRITE),
+FEXIT_PROGRAMS(ipc_pipe_write, pipe_write, iocb_done, (iocb, from, ret, TRANSFER_WRITE, FILE_KIND_PIPE),
 	       struct kiocb *iocb, struct iov_iter *from, ssize_t ret)
-FEXIT_PROGRAMS(ipc_tty_read, tty_read, iocb_done, (iocb, to, ret, TRANSFER_READ),
+FEXIT_PROGRAMS(ipc_tty_read, tty_read, iocb_done, (iocb, to, ret, TRANSFER_READ, FILE_KIND_TTY),
 	       struct kiocb *iocb, struct iov_iter *to, ssize_t ret)
-FEXIT_PROGRAMS(ipc_tty_write, tty_write, iocb_done, (iocb, from, ret, TRANSFER_WRITE),
+FEXIT_PROGRAMS(ipc_tty_write, tty_write, iocb_done, (iocb, from, ret, TRANSFER_WRITE, FILE_KIND_TTY),
 	       struct kiocb *iocb, struct iov_iter *from, ssize_t ret)
 
 /*
@@ -84,8 +85,9 @@ static __always_inline void socket_msg_done(int lock_kind, struct socket *sock, 
 		return;
 	name = (unsigned long)msg->msg_name;
 	file_transfer_done(sock->file, ret,
-			   TRANSFER_ARGS(how, name ? PEER_NAME_KERNEL : PEER_NAME_NONE, c.kind, 1, c.count), name,
-			   c.ptr, lock_kind);
+			   TRANSFER_ARGS(how, name ? PEER_NAME_KERNEL : PEER_NAME_NONE, c.kind, 1, c.count) |
+				   TRANSFER_KIND(FILE_KIND_SOCKET),
+			   name, c.ptr, lock_kind);
 }
 
 FEXIT_PROGRAMS(ipc_unix_stream_sendmsg, unix_stream_sendmsg, socket_msg_done,
