@@ -367,34 +367,35 @@ cell() { # WORKLOAD SETUP: "1.03 (1.01–1.05)"
 	[ -n "$m" ] || { echo "n/a"; return; }
 	printf '%.2f× (%.2f–%.2f)' "$m" "$(value "$1" "$2" 4)" "$(value "$1" "$2" 5)"
 }
-table() { # the header and a row per workload; the targets column for wall time
-	local name
-	if [ "$guest" = 1 ]; then
-		table_guest
-		return
-	fi
-	printf '| workload | %s, nothing attached | empty programs, exporter'"'"'s hooks | empty programs, per-syscall tracepoints | exporter | exporter + one /debug/events client | bpftrace peer |%s\n' \
-		"$([ $metric = wall ] && echo time || echo CPU time)" "$([ $metric = wall ] && echo ' targets |')"
-	echo "|---|---|---|---|---|---|---|$([ $metric = wall ] && echo '---|')"
+# The header and a row per workload, a column per "LABEL=SETUP", and the
+# targets column (VERDICT, a function of the workload) for wall time.
+table_of() { # VERDICT LABEL=SETUP...
+	local verdict_fn=$1 name col labels= seps= cells
+	shift
+	for col in "$@"; do
+		labels="$labels | ${col%%=*}"
+		seps="$seps---|"
+	done
+	printf '| workload | %s, nothing attached%s |%s\n' "$([ $metric = wall ] && echo time || echo CPU time)" "$labels" \
+		"$([ $metric = wall ] && echo ' targets |')"
+	echo "|---|---|$seps$([ $metric = wall ] && echo '---|')"
 	for w in "${!workload_names[@]}"; do
 		name=${workload_names[$w]}
-		printf '| %s | %.3f s | %s | %s | %s | %s | %s |%s\n' "${workload_labels[$w]}" "$(value "$name" none 3)" \
-			"$(cell "$name" floor)" "$(cell "$name" floor-syscalls)" "$(cell "$name" exporter)" \
-			"$(cell "$name" exporter+events)" "$(cell "$name" bpftrace)" \
-			"$([ $metric = wall ] && echo " $(verdict "$name") |")"
+		cells=
+		for col in "$@"; do cells="$cells | $(cell "$name" "${col#*=}")"; done
+		printf '| %s | %.3f s%s |%s\n' "${workload_labels[$w]}" "$(value "$name" none 3)" "$cells" \
+			"$([ $metric = wall ] && echo " $($verdict_fn "$name") |")"
 	done
 }
-table_guest() {
-	local name
-	printf '| workload | %s, nothing attached | empty programs on sys_exit | exporter, mechanism hooks | exporter, `--hooks=sys-exit` |%s\n' \
-		"$([ $metric = wall ] && echo time || echo CPU time)" "$([ $metric = wall ] && echo ' targets (mechanism hooks) |')"
-	echo "|---|---|---|---|---|$([ $metric = wall ] && echo '---|')"
-	for w in "${!workload_names[@]}"; do
-		name=${workload_names[$w]}
-		printf '| %s | %.3f s | %s | %s | %s |%s\n' "${workload_labels[$w]}" "$(value "$name" none 3)" \
-			"$(cell "$name" floor)" "$(cell "$name" exporter)" "$(cell "$name" exporter-sys-exit)" \
-			"$([ $metric = wall ] && echo " $(verdict_guest "$name") |")"
-	done
+table() {
+	if [ "$guest" = 1 ]; then
+		table_of verdict_guest "empty programs on sys_exit=floor" "exporter, mechanism hooks=exporter" \
+			"exporter, \`--hooks=sys-exit\`=exporter-sys-exit"
+	else
+		table_of verdict "empty programs, exporter's hooks=floor" \
+			"empty programs, per-syscall tracepoints=floor-syscalls" "exporter=exporter" \
+			"exporter + one /debug/events client=exporter+events" "bpftrace peer=bpftrace"
+	fi
 }
 # The mechanism hooks' targets: ≤ 1.02× on dd, ≤ 1.10× on redis, and on
 # messaging -p at most half the sys_exit path's excess over 1.
