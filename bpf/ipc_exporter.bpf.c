@@ -208,6 +208,24 @@ int BPF_PROG(ipc_sys_exit_maplock, struct pt_regs *regs, long ret)
 	return sys_exit_dispatch(regs, ret, PIPE_LOCK_MAP);
 }
 
+/*
+ * Never attached: loaded alone at start, it tells whether this kernel lets
+ * tracing programs take bpf_spin_lock (6.1+), before the whole object is
+ * verified for one lock variant or the other.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ipc_spin_lock_probe, struct pt_regs *regs, long ret)
+{
+	struct pipe_key key = {};
+	struct pipe_queue *q = bpf_map_lookup_elem(&pipe_queues, &key);
+
+	if (q) {
+		bpf_spin_lock(&q->lock);
+		bpf_spin_unlock(&q->lock);
+	}
+	return 0;
+}
+
 /* Runs in the receiver's context while a datagram is copied to it. */
 SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(ipc_skb_copy_datagram_iovec, const struct sk_buff *skb, int len)

@@ -563,7 +563,8 @@ static __always_inline void stream_transfer_scratch(struct task_struct *task, st
 	stream_apply(scratch, op, self, lock_kind);
 	if (noted)
 		event_note_clear();
-	if (op->echo) {
+	/* only a tty's: where the kind is a constant (a mechanism hook), the verifier skips this */
+	if ((kind == FILE_KIND_TTY || kind == FILE_KIND_UNSURE) && op->echo) {
 		pty_echo_op(op);
 		stream_apply(scratch, op, 0, lock_kind);
 	}
@@ -645,7 +646,7 @@ __noinline int stream_transfer_maplock(unsigned int fd, __u32 bytes, __u32 args,
 /*
  * The mechanism hooks (bpf/mechanism_hooks.bpf.h) hand the file itself, a
  * BTF pointer, which a global function cannot take: one static copy per
- * program that calls it.
+ * program that calls it.  Spin locks only: those hooks load on 6.1+.
  */
 static __noinline int file_transfer_spin(struct file *file, __u32 bytes, __u32 args, unsigned long name_ptr,
 					 unsigned long content_ptr)
@@ -655,23 +656,10 @@ static __noinline int file_transfer_spin(struct file *file, __u32 bytes, __u32 a
 	return 0;
 }
 
-static __noinline int file_transfer_maplock(struct file *file, __u32 bytes, __u32 args, unsigned long name_ptr,
-					    unsigned long content_ptr)
-{
-	struct task_struct *task = current_task_btf_exists() ? bpf_get_current_task_btf() : NULL;
-
-	if (file && bytes)
-		stream_transfer(task, file, bytes, args, name_ptr, content_ptr, PIPE_LOCK_MAP);
-	return 0;
-}
-
 static __always_inline void file_transfer_done(struct file *file, __u32 bytes, __u32 args, unsigned long name_ptr,
 					       unsigned long content_ptr, int lock_kind)
 {
-	if (lock_kind == PIPE_LOCK_SPIN)
-		file_transfer_spin(file, bytes, args, name_ptr, content_ptr);
-	else
-		file_transfer_maplock(file, bytes, args, name_ptr, content_ptr);
+	file_transfer_spin(file, bytes, args, name_ptr, content_ptr);
 }
 
 static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,

@@ -89,8 +89,12 @@ static void usage(FILE *out)
 		"                              half the table), so no user fills it for others\n"
 		"  --pipe-lock=auto|spin|map   how pipe queues are locked: bpf_spin_lock where\n"
 		"                              the kernel allows it (auto, default) or map locks\n"
-		"  --hooks=auto|sys-exit       fentry hooks where the kernel attaches them (auto,\n"
-		"                              default), or the syscall-exit path alone\n"
+		"  --hooks=auto|sys-exit|mechanisms\n"
+		"                              auto (default): the syscall-exit path, and fentry\n"
+		"                              on skb_consume_udp where it attaches; sys-exit:\n"
+		"                              no fentry at all; mechanisms: fexit on the\n"
+		"                              mechanisms' own functions where the kernel\n"
+		"                              attaches them (6.1+), nothing on other syscalls\n"
 		"  --process-labels=LIST       more labels per flow besides src_comm/dst_comm, any\n"
 		"                              of pid,exe,cgroup (default none); each multiplies\n"
 		"                              the series: pid needs the host's pid namespace\n"
@@ -188,7 +192,7 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		}
 		case OPT_HOOKS: {
 			/* in the order of enum hook_choice */
-			static const char *const hooks[] = { "auto", "sys-exit", NULL };
+			static const char *const hooks[] = { "auto", "sys-exit", "mechanisms", NULL };
 			unsigned int choice;
 
 			if (option_parse_choice("--hooks", optarg, hooks, &choice) < 0)

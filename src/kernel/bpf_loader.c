@@ -42,10 +42,10 @@ struct hook_plan {
 	bool udp_consume;	/* fentry/skb_consume_udp */
 };
 
-/* A mechanism hook: the function, its program in each lock variant (or one for both), what it counts. */
+/* A mechanism hook: the function, its program, what it counts. */
 struct mechanism_hook {
 	const char *function;
-	struct bpf_program *spin, *maplock;
+	struct bpf_program *prog;
 	const char *mechanisms;
 };
 
@@ -66,51 +66,42 @@ static unsigned int mechanism_hooks(struct ipc_exporter_bpf *skel, struct mechan
 	typeof(skel->progs) *g = &skel->progs;
 	unsigned int n = 0;
 
-#define BOTH(function, name, mechanisms) \
-	out[n++] = (struct mechanism_hook){ function, g->name, g->name##_maplock, mechanisms }
-#define ONE(function, name, mechanisms) out[n++] = (struct mechanism_hook){ function, g->name, g->name, mechanisms }
-	BOTH("pipe_read", ipc_pipe_read, "pipe,fifo");
-	BOTH("pipe_write", ipc_pipe_write, "pipe,fifo");
-	BOTH("tty_read", ipc_tty_read, "pty");
-	BOTH("tty_write", ipc_tty_write, "pty");
-	BOTH("unix_stream_sendmsg", ipc_unix_stream_sendmsg, "unix-stream");
-	BOTH("unix_stream_recvmsg", ipc_unix_stream_recvmsg, "unix-stream");
-	BOTH("unix_dgram_sendmsg", ipc_unix_dgram_sendmsg, "unix-dgram");
-	BOTH("unix_dgram_recvmsg", ipc_unix_dgram_recvmsg, "unix-dgram");
-	BOTH("unix_seqpacket_sendmsg", ipc_unix_seqpacket_sendmsg, "unix-seqpacket");
-	BOTH("unix_seqpacket_recvmsg", ipc_unix_seqpacket_recvmsg, "unix-seqpacket");
-	BOTH("inet_sendmsg", ipc_inet_sendmsg, INET_SOCKETS);
-	BOTH("inet_recvmsg", ipc_inet_recvmsg, INET_SOCKETS);
-	BOTH("inet6_sendmsg", ipc_inet6_sendmsg, INET_SOCKETS);
-	BOTH("inet6_recvmsg", ipc_inet6_recvmsg, INET_SOCKETS);
-	BOTH("do_splice", ipc_splice, "pipe,fifo,pty," UNIX_SOCKETS "," INET_SOCKETS);
-	BOTH("do_tee", ipc_tee, "pipe,fifo");
-	BOTH("do_sendfile", ipc_sendfile, "pipe,fifo,pty," UNIX_SOCKETS "," INET_SOCKETS);
-	BOTH(VMSPLICE_WRAPPER, ipc_vmsplice, "pipe,fifo");
-	BOTH("fifo_open", ipc_fifo_open, "");
-	ONE("ptmx_open", ipc_ptmx_open, "");
-	ONE("unix_stream_connect", ipc_unix_stream_connect, "");
-	ONE("unix_socketpair", ipc_unix_socketpair, "");
-#undef BOTH
-#undef ONE
+#define HOOK(function, name, mechanisms) out[n++] = (struct mechanism_hook){ function, g->name, mechanisms }
+
+	HOOK("pipe_read", ipc_pipe_read, "pipe,fifo");
+	HOOK("pipe_write", ipc_pipe_write, "pipe,fifo");
+	HOOK("tty_read", ipc_tty_read, "pty");
+	HOOK("tty_write", ipc_tty_write, "pty");
+	HOOK("unix_stream_sendmsg", ipc_unix_stream_sendmsg, "unix-stream");
+	HOOK("unix_stream_recvmsg", ipc_unix_stream_recvmsg, "unix-stream");
+	HOOK("unix_dgram_sendmsg", ipc_unix_dgram_sendmsg, "unix-dgram");
+	HOOK("unix_dgram_recvmsg", ipc_unix_dgram_recvmsg, "unix-dgram");
+	HOOK("unix_seqpacket_sendmsg", ipc_unix_seqpacket_sendmsg, "unix-seqpacket");
+	HOOK("unix_seqpacket_recvmsg", ipc_unix_seqpacket_recvmsg, "unix-seqpacket");
+	HOOK("inet_sendmsg", ipc_inet_sendmsg, INET_SOCKETS);
+	HOOK("inet_recvmsg", ipc_inet_recvmsg, INET_SOCKETS);
+	HOOK("inet6_sendmsg", ipc_inet6_sendmsg, INET_SOCKETS);
+	HOOK("inet6_recvmsg", ipc_inet6_recvmsg, INET_SOCKETS);
+	HOOK("do_splice", ipc_splice, "pipe,fifo,pty," UNIX_SOCKETS "," INET_SOCKETS);
+	HOOK("do_tee", ipc_tee, "pipe,fifo");
+	HOOK("do_sendfile", ipc_sendfile, "pipe,fifo,pty," UNIX_SOCKETS "," INET_SOCKETS);
+	HOOK(VMSPLICE_WRAPPER, ipc_vmsplice, "pipe,fifo");
+	HOOK("fifo_open", ipc_fifo_open, "");
+	HOOK("ptmx_open", ipc_ptmx_open, "");
+	HOOK("unix_stream_connect", ipc_unix_stream_connect, "");
+	HOOK("unix_socketpair", ipc_unix_socketpair, "");
+#undef HOOK
 	return n;
 }
 
-/* Every mechanism hook program off, then this plan's on. */
+/* The mechanism hooks' programs on or off, as the plan says. */
 static void mechanism_hooks_autoload(struct ipc_exporter_bpf *skel, const struct hook_plan *plan)
 {
 	struct mechanism_hook hooks[MECHANISM_HOOKS_MAX];
 	unsigned int n = mechanism_hooks(skel, hooks);
 
-	for (unsigned int i = 0; i < n; i++) {
-		bpf_program__set_autoload(hooks[i].spin, false);
-		bpf_program__set_autoload(hooks[i].maplock, false);
-	}
-	if (!plan->mechanisms)
-		return;
-	n = mechanism_hooks(skel, hooks);
 	for (unsigned int i = 0; i < n; i++)
-		bpf_program__set_autoload(plan->spin_lock ? hooks[i].spin : hooks[i].maplock, true);
+		bpf_program__set_autoload(hooks[i].prog, plan->mechanisms);
 }
 
 /* libbpf's own lines only with --verbose: our one-line errors say what failed. */
@@ -161,6 +152,7 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	skel->rodata->identities = opts->identities;
 	bpf_program__set_autoload(skel->progs.ipc_sched_process_exec, opts->identities & IPC_IDENTITY_EXE);
 	bpf_program__set_autoload(skel->progs.ipc_cgroup_mkdir, opts->identities & IPC_IDENTITY_CGROUP);
+	bpf_program__set_autoload(skel->progs.ipc_spin_lock_probe, false);
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit, !plan->mechanisms && plan->spin_lock);
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !plan->mechanisms && !plan->spin_lock);
 	mechanism_hooks_autoload(skel, plan);
@@ -177,14 +169,42 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	return 0;
 }
 
+/*
+ * Whether the verifier lets tracing programs take bpf_spin_lock (6.1+):
+ * the object with one tiny program, ipc_spin_lock_probe, loaded and closed.
+ * A failed load of the whole object would cost seconds (minutes under TCG).
+ */
+static bool spin_lock_usable(void)
+{
+	static int usable = -1;	/* asked once */
+	struct ipc_exporter_bpf *skel;
+	struct bpf_program *prog;
+
+	if (usable >= 0)
+		return usable;
+	skel = ipc_exporter_bpf__open();
+	if (!skel)
+		return true;	/* the real load will say what is wrong */
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == skel->progs.ipc_spin_lock_probe);
+	usable = ipc_exporter_bpf__load(skel) == 0;
+	ipc_exporter_bpf__destroy(skel);
+	return usable;
+}
+
 /* Load and attach for `plan`, a spin lock refused falling back to map locks; 0 or a negative errno. */
 static int load_plan(struct ipc_exporter_bpf **out, const struct probe_options *opts, struct hook_plan *plan)
 {
-	int err = load_variant(out, opts, plan);
+	int err;
 
 	/* The verifier refuses bpf_spin_lock in tracing programs before 6.1 or so. */
-	if (err && plan->spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && (err == -EINVAL || err == -EACCES)) {
+	if (plan->spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && !spin_lock_usable()) {
 		log_info("this kernel does not give tracing programs bpf_spin_lock: pipe queues use map locks");
+		plan->spin_lock = false;
+	}
+	err = load_variant(out, opts, plan);
+	if (err && plan->spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && (err == -EINVAL || err == -EACCES)) {
+		log_info("this kernel refused the spin-lock variant: pipe queues use map locks");
 		plan->spin_lock = false;
 		err = load_variant(out, opts, plan);
 	}
@@ -210,12 +230,21 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	}
 
 	/* Tried alone first, so a kernel without fentry costs no failed load of the whole object. */
-	if (opts->hooks == HOOK_CHOICE_AUTO) {
+	if (opts->hooks != HOOK_CHOICE_SYS_EXIT)
 		plan.udp_consume = fentry_attachable("skb_consume_udp");
-		/* vmsplice's hook is the syscall wrapper: a kernel may not let it be traced */
+	/* vmsplice's hook is the syscall wrapper: a kernel may not let it be traced */
+	if (opts->hooks == HOOK_CHOICE_MECHANISMS) {
 		plan.mechanisms = fentry_attachable("pipe_read") && fentry_attachable(VMSPLICE_WRAPPER);
+		if (!plan.mechanisms)
+			log_info("--hooks=mechanisms: this kernel does not attach fexit: using the sys_exit path");
 	}
 	hook_probe_done();
+	/* The mechanism hooks take spin locks: where tracing programs may not, the sys_exit path serves */
+	if (plan.mechanisms && (opts->pipe_lock == PIPE_LOCK_CHOICE_MAP || !spin_lock_usable())) {
+		log_info("--hooks=mechanisms: they need bpf_spin_lock in tracing programs (6.1+) and spin "
+			 "locks: using the sys_exit path");
+		plan.mechanisms = false;
+	}
 	err = load_plan(&skel, opts, &plan);
 	if (err && plan.mechanisms) {
 		/* a hook this kernel lacks or refuses: the syscall-exit path still counts everything */
@@ -232,11 +261,11 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	if (plan.mechanisms) {
 		nhooks = mechanism_hooks(skel, hooks);
 		for (unsigned int i = 0; i < nhooks; i++) {
-			struct bpf_program *prog = plan.spin_lock ? hooks[i].spin : hooks[i].maplock;
 			char *name = p->hook_names[p->nhooks];
 
 			snprintf(name, sizeof(p->hook_names[0]), "fexit/%s", hooks[i].function);
-			p->hooks[p->nhooks++] = (struct probe_hook){ name, bpf_program__name(prog), hooks[i].mechanisms };
+			p->hooks[p->nhooks++] = (struct probe_hook){ name, bpf_program__name(hooks[i].prog),
+								     hooks[i].mechanisms };
 		}
 	} else {
 		p->hooks[p->nhooks++] = (struct probe_hook){

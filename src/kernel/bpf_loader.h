@@ -17,8 +17,9 @@ enum pipe_lock_choice {
 
 /* Which hooks may be used (see bpf/ipc_exporter.bpf.c). */
 enum hook_choice {
-	HOOK_CHOICE_AUTO = 0,	/* fentry/fexit hooks where the kernel attaches them */
+	HOOK_CHOICE_AUTO = 0,	/* the syscall-exit path, and fentry on skb_consume_udp where it attaches */
 	HOOK_CHOICE_SYS_EXIT,	/* the syscall-exit path and tracepoints only */
+	HOOK_CHOICE_MECHANISMS,	/* fexit on the mechanisms' functions where they attach (6.1+), else as auto */
 };
 
 struct probe_options {

@@ -30,7 +30,7 @@ expect_error "stray argument" 2 'unexpected argument "extra"' "$EXPORTER" extra
 expect_error "unknown process label" 2 '\-\-process-labels: "uid" is not one of pid, exe, cgroup' \
 	"$EXPORTER" --process-labels=pid,uid
 expect_error "process label twice" 2 '\-\-process-labels: "exe" is given twice' "$EXPORTER" --process-labels=exe,exe
-expect_error "unknown hook choice" 2 '\-\-hooks: "kprobe" is not one of auto, sys-exit' "$EXPORTER" --hooks=kprobe
+expect_error "unknown hook choice" 2 '\-\-hooks: "kprobe" is not one of auto, sys-exit, mechanisms' "$EXPORTER" --hooks=kprobe
 expect_error "series limit zero" 2 '\-\-series-limit: 0 is out of range' "$EXPORTER" --series-limit=0
 expect_error "pid label in a pid namespace of its own" 2 'run it in the host' \
 	unshare --pid --fork "$EXPORTER" --process-labels=pid
@@ -53,12 +53,14 @@ kill "$holder"
 
 # Clean exit: status 0, and no BPF program left held by the process.  SIGINT
 # with --hooks=sys-exit: six programs, the sys_exit path.  SIGTERM with the
-# default: the same here (no fentry on this host); where the kernel attaches
-# fentry (the kernel matrix), the mechanism hooks instead of sys_exit, and
-# fentry on skb_consume_udp.  Either way one program per exported hook.
-for sig in TERM INT; do
-	hooks_flag=
-	[ "$sig" = INT ] && hooks_flag=--hooks=sys-exit
+# default: the same, and fentry on skb_consume_udp where the kernel attaches
+# it (the kernel matrix).  SIGTERM with --hooks=mechanisms: the mechanism
+# hooks instead of sys_exit where fexit attaches and tracing programs may
+# take spin locks (the matrix's 6.1 and 6.12), else the sys_exit path.
+# Either way one program per exported hook.
+for run in TERM: INT:--hooks=sys-exit TERM:--hooks=mechanisms; do
+	sig=${run%%:*}
+	hooks_flag=${run#*:}
 	exporter_start $hooks_flag
 	tap_ok $? "started for SIG$sig ${hooks_flag:-(default hooks)}"
 	pid=$EXPORTER_PID
@@ -68,14 +70,21 @@ for sig in TERM INT; do
 	fentry=$(grep -c '^ipc_exporter_hook_info{hook="f\(entry\|exit\)/' "$TEST_TMP/hooks")
 	sys_exit=$(grep -c '^ipc_exporter_hook_info{hook="tp_btf/sys_exit"' "$TEST_TMP/hooks")
 	pipe_read=$(grep -c '^ipc_exporter_hook_info{hook="fexit/pipe_read"' "$TEST_TMP/hooks")
-	if [ "$sig" = INT ]; then
-		tap_eq "$fentry $sys_exit" "0 1" "SIG$sig: --hooks=sys-exit: no fentry or fexit hook, sys_exit hooked"
-		tap_eq "$(echo $ids | wc -w)" 6 "SIG$sig: --hooks=sys-exit: 6 BPF programs loaded while running"
-	elif [ "${IPC_EXPECT_FENTRY:-0}" = 1 ]; then
-		tap_eq "$pipe_read $sys_exit" "1 0" "SIG$sig: the mechanism hooks (fexit/pipe_read) instead of sys_exit"
-	else
-		tap_eq "$sys_exit" 1 "SIG$sig: no fentry here: the sys_exit path"
-	fi
+	case $hooks_flag in
+	--hooks=sys-exit)
+		tap_eq "$fentry $sys_exit" "0 1" "SIG$sig: $hooks_flag: no fentry or fexit hook, sys_exit hooked"
+		tap_eq "$(echo $ids | wc -w)" 6 "SIG$sig: $hooks_flag: 6 BPF programs loaded while running" ;;
+	--hooks=mechanisms)
+		if [ "${IPC_EXPECT_MECHANISMS:-0}" = 1 ]; then
+			tap_eq "$pipe_read $sys_exit" "1 0" "SIG$sig: $hooks_flag: fexit/pipe_read instead of sys_exit"
+		else
+			tap_eq "$pipe_read $sys_exit" "0 1" "SIG$sig: $hooks_flag: not here: the sys_exit path"
+			grep -q "hooks=mechanisms: .*using the sys_exit path" "$TEST_TMP/exporter.log"
+			tap_ok $? "SIG$sig: $hooks_flag: logged why not"
+		fi ;;
+	*)
+		tap_eq "$pipe_read $sys_exit" "0 1" "SIG$sig: default hooks: the sys_exit path" ;;
+	esac
 	tap_eq "$(echo $ids | wc -w)" "$hooks" "SIG$sig: each BPF program loaded ($hooks) exported in ipc_exporter_hook_info"
 	kill -"$sig" "$pid"
 	wait "$pid"
