@@ -535,8 +535,9 @@ static __always_inline void pty_echo_op(struct pipe_op *op)
 
 /* stream_transfer's work, with this CPU's scratch held. */
 static __always_inline void stream_transfer_scratch(struct task_struct *task, struct file *file, int kind,
-						    struct pipe_scratch *scratch, __u32 bytes, __u32 args,
-						    unsigned long name_ptr, unsigned long content_ptr, int lock_kind)
+						    int may_echo, struct pipe_scratch *scratch, __u32 bytes,
+						    __u32 args, unsigned long name_ptr, unsigned long content_ptr,
+						    int lock_kind)
 {
 	struct peer_name name = { name_ptr, TRANSFER_NAME(args), bytes };
 	__u32 how = TRANSFER_HOW(args);
@@ -563,8 +564,12 @@ static __always_inline void stream_transfer_scratch(struct task_struct *task, st
 	stream_apply(scratch, op, self, lock_kind);
 	if (noted)
 		event_note_clear();
-	/* only a tty's: where the kind is a constant (a mechanism hook), the verifier skips this */
-	if ((kind == FILE_KIND_TTY || kind == FILE_KIND_UNSURE) && op->echo) {
+	/*
+	 * Only a tty's: a hook that knows its file is no tty says so with a
+	 * constant, and the verifier skips this (a test of the runtime kind
+	 * would keep it alive across stream_apply and multiply its paths).
+	 */
+	if (may_echo && op->echo) {
 		pty_echo_op(op);
 		stream_apply(scratch, op, 0, lock_kind);
 	}
@@ -576,17 +581,16 @@ static __always_inline void stream_transfer_scratch(struct task_struct *task, st
  * (bpf/pty_flow.bpf.h), all attributed by the same queue.  `args` is
  * TRANSFER_ARGS(); the UDP peer's address is at `name_ptr`, the bytes at
  * `content_ptr`.  `task`: the current task as a BTF pointer, where the
- * kernel gives one.
+ * kernel gives one.  `kind`: FILE_KIND_* if the caller knows it, else 0.
  */
 static __always_inline void stream_transfer(struct task_struct *task, struct file *file, __u32 bytes, __u32 args,
-					    unsigned long name_ptr, unsigned long content_ptr, int lock_kind)
+					    unsigned long name_ptr, unsigned long content_ptr, int lock_kind, int kind_hint)
 {
+	int may_echo = !kind_hint || kind_hint == FILE_KIND_TTY, kind = kind_hint;
 	struct pipe_scratch *scratch;
 	__u32 zero = 0;
-	int kind;
 
 	/* most reads and writes on a host are on files we do not follow: leave them here */
-	kind = TRANSFER_KIND_OF(args);
 	if (!kind)
 		kind = file_kind_of(file);
 	if (kind == FILE_KIND_OTHER)
@@ -604,7 +608,7 @@ static __always_inline void stream_transfer(struct task_struct *task, struct fil
 		return;
 	}
 	scratch->busy = 1;
-	stream_transfer_scratch(task, file, kind, scratch, bytes, args, name_ptr, content_ptr, lock_kind);
+	stream_transfer_scratch(task, file, kind, may_echo, scratch, bytes, args, name_ptr, content_ptr, lock_kind);
 	scratch->busy = 0;
 }
 
@@ -622,7 +626,7 @@ static __always_inline void fd_transfer(unsigned int fd, __u32 bytes, __u32 args
 		file = current_fd_file_read(fd);
 	}
 	if (file && bytes)
-		stream_transfer(task, file, bytes, args, name_ptr, content_ptr, lock_kind);
+		stream_transfer(task, file, bytes, args, name_ptr, content_ptr, lock_kind, 0);
 }
 
 /*
@@ -652,7 +656,8 @@ static __noinline int file_transfer_spin(struct file *file, __u32 bytes, __u32 a
 					 unsigned long content_ptr)
 {
 	if (file && bytes)
-		stream_transfer(bpf_get_current_task_btf(), file, bytes, args, name_ptr, content_ptr, PIPE_LOCK_SPIN);
+		stream_transfer(bpf_get_current_task_btf(), file, bytes, args, name_ptr, content_ptr, PIPE_LOCK_SPIN,
+				TRANSFER_KIND_OF(args));
 	return 0;
 }
 
