@@ -20,11 +20,6 @@ static int kernel_function_id(const char *func)
 	return btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
 }
 
-bool kernel_function_exists(const char *func)
-{
-	return kernel_function_id(func) > 0;
-}
-
 bool fentry_attachable(const char *func)
 {
 	/* r0 = 0; exit */

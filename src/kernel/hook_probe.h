@@ -11,9 +11,7 @@
  * refuse the attachment (arm64 6.1: ENOTSUPP); either way, false.
  */
 bool fentry_attachable(const char *func);
-/* Whether the kernel's BTF has a function of that name (not inlined away). */
-bool kernel_function_exists(const char *func);
-/* The kernel's BTF, read once for the questions above, is let go. */
+/* The kernel's BTF, read once for fentry_attachable, is let go. */
 void hook_probe_done(void);
 
 #endif
