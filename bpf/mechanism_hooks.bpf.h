@@ -28,32 +28,28 @@
 
 #include "pipe_attribution.bpf.h"
 
-#define EXPAND(...) __VA_ARGS__
-
 /*
- * The program on one function: `handler` gets the lock kind (spin locks:
- * the mechanism hooks are loaded only where tracing programs may take
- * them, 6.1+), then `call_args`; the rest is the function's arguments and
- * return value.
+ * The program on one function: `handler` gets `call_args`; the rest is the
+ * function's arguments and return value.
  */
 #define FEXIT_PROGRAMS(name, function, handler, call_args, ...)                     \
 	SEC("fexit/" #function)                                                     \
 	int BPF_PROG(name, __VA_ARGS__)                                             \
 	{                                                                           \
-		handler(PIPE_LOCK_SPIN, EXPAND call_args);                          \
+		handler call_args;                                                  \
 		return 0;                                                           \
 	}
 
 /* A read_iter or write_iter of a pipe, FIFO or tty returned `ret`. */
-static __always_inline void iocb_done(int lock_kind, struct kiocb *iocb, struct iov_iter *iter, long ret, __u32 how,
+static __always_inline void iocb_done(struct kiocb *iocb, struct iov_iter *iter, long ret, __u32 how,
 				      int kind)
 {
 	struct iter_content c;
 
 	if (ret <= 0 || !iter_user_bytes(iter, ret, &c))
 		return;
-	file_transfer_done(iocb->ki_filp, ret, TRANSFER_ARGS(how, PEER_NAME_NONE, c.kind, 1, c.count) | TRANSFER_KIND(kind),
-			   0, c.ptr, lock_kind);
+	file_transfer_spin(iocb->ki_filp, ret, TRANSFER_ARGS(how, PEER_NAME_NONE, c.kind, 1, c.count) | TRANSFER_KIND(kind),
+			   0, c.ptr);
 }
 
 FEXIT_PROGRAMS(ipc_pipe_read, pipe_read, iocb_done, (iocb, to, ret, TRANSFER_READ, FILE_KIND_PIPE),
@@ -71,7 +67,7 @@ FEXIT_PROGRAMS(ipc_tty_write, tty_write, iocb_done, (iocb, from, ret, TRANSFER_W
  * moves nothing.  `skip_type`: a socket type another hook counts (a
  * seqpacket socket's calls go through the datagram functions too).
  */
-static __always_inline void socket_msg_done(int lock_kind, struct socket *sock, struct msghdr *msg, long ret,
+static __always_inline void socket_msg_done(struct socket *sock, struct msghdr *msg, long ret,
 					    __u32 how, int flags, int skip_type)
 {
 	struct iter_content c;
@@ -81,10 +77,10 @@ static __always_inline void socket_msg_done(int lock_kind, struct socket *sock, 
 	    !iter_user_bytes(&msg->msg_iter, ret, &c))
 		return;
 	name = (unsigned long)msg->msg_name;
-	file_transfer_done(sock->file, ret,
+	file_transfer_spin(sock->file, ret,
 			   TRANSFER_ARGS(how, name ? PEER_NAME_KERNEL : PEER_NAME_NONE, c.kind, 1, c.count) |
 				   TRANSFER_KIND(FILE_KIND_SOCKET),
-			   name, c.ptr, lock_kind);
+			   name, c.ptr);
 }
 
 FEXIT_PROGRAMS(ipc_unix_stream_sendmsg, unix_stream_sendmsg, socket_msg_done,
@@ -113,46 +109,42 @@ FEXIT_PROGRAMS(ipc_inet6_recvmsg, inet6_recvmsg, socket_msg_done, (sock, msg, re
 	       struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret)
 
 /* splice: the bytes left `in` and entered `out` (pipes, sockets, ttys; a regular file is left at once). */
-static __always_inline void splice_done(int lock_kind, struct file *in, struct file *out, long ret)
+static __always_inline void splice_done(struct file *in, struct file *out, long ret)
 {
 	if (ret <= 0)
 		return;
-	file_transfer_done(in, ret, TRANSFER_ARGS(TRANSFER_READ, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0, lock_kind);
-	file_transfer_done(out, ret, TRANSFER_ARGS(TRANSFER_WRITE, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0,
-			   lock_kind);
+	file_transfer_spin(in, ret, TRANSFER_ARGS(TRANSFER_READ, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0);
+	file_transfer_spin(out, ret, TRANSFER_ARGS(TRANSFER_WRITE, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0);
 }
 
 /* tee: only `out` gains bytes (copies of what stays in `in`). */
-static __always_inline void tee_done(int lock_kind, struct file *out, long ret)
+static __always_inline void tee_done(struct file *out, long ret)
 {
 	if (ret > 0)
-		file_transfer_done(out, ret, TRANSFER_ARGS(TRANSFER_WRITE, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0,
-				   lock_kind);
+		file_transfer_spin(out, ret, TRANSFER_ARGS(TRANSFER_WRITE, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0);
 }
 
 /* sendfile names its ends by descriptor. */
-static __always_inline void sendfile_done(int lock_kind, int out_fd, int in_fd, long ret)
+static __always_inline void sendfile_done(int out_fd, int in_fd, long ret)
 {
 	if (ret <= 0)
 		return;
-	stream_transfer_done(out_fd, ret, TRANSFER_ARGS(TRANSFER_WRITE, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0,
-			     lock_kind);
-	stream_transfer_done(in_fd, ret, TRANSFER_ARGS(TRANSFER_READ, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0,
-			     lock_kind);
+	stream_transfer_spin(out_fd, ret, TRANSFER_ARGS(TRANSFER_WRITE, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0);
+	stream_transfer_spin(in_fd, ret, TRANSFER_ARGS(TRANSFER_READ, PEER_NAME_NONE, CONTENT_NONE, 1, 0), 0, 0);
 }
 
 /* vmsplice: into the pipe or out of it, as the pipe end was opened. */
-static __always_inline void vmsplice_done(int lock_kind, int fd, unsigned long iov, unsigned long segs, long ret)
+static __always_inline void vmsplice_done(int fd, unsigned long iov, unsigned long segs, long ret)
 {
 	if (ret > 0)
-		stream_transfer_done(fd, ret, TRANSFER_ARGS(TRANSFER_BY_FILE_MODE, PEER_NAME_NONE, CONTENT_IOVEC, 1, segs),
-				     0, iov, lock_kind);
+		stream_transfer_spin(fd, ret, TRANSFER_ARGS(TRANSFER_BY_FILE_MODE, PEER_NAME_NONE, CONTENT_IOVEC, 1, segs),
+				     0, iov);
 }
 
-static __always_inline void fifo_open_done(int lock_kind, struct file *file, int ret)
+static __always_inline void fifo_open_done(struct file *file, int ret)
 {
 	if (!ret)
-		fifo_opened(file, lock_kind);
+		fifo_opened(file, PIPE_LOCK_SPIN);
 }
 
 FEXIT_PROGRAMS(ipc_splice, do_splice, splice_done, (in, out, ret),
@@ -173,13 +165,13 @@ FEXIT_PROGRAMS(ipc_sendfile, do_sendfile, sendfile_done, (out_fd, in_fd, ret),
 #elif defined(__TARGET_ARCH_arm64)
 #define SYSCALL_WRAPPER(name) "__arm64_sys_" #name
 #endif
-#define VMSPLICE_DONE(lock_kind, regs, ret)                                                               \
-	vmsplice_done(lock_kind, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),      \
+#define VMSPLICE_DONE(regs, ret)                                                                          \
+	vmsplice_done(PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),      \
 		      PT_REGS_PARM3_CORE_SYSCALL(regs), ret)
 SEC("fexit/" SYSCALL_WRAPPER(vmsplice))
 int BPF_PROG(ipc_vmsplice, const struct pt_regs *regs, long ret)
 {
-	VMSPLICE_DONE(PIPE_LOCK_SPIN, regs, ret);
+	VMSPLICE_DONE(regs, ret);
 	return 0;
 }
 

@@ -661,11 +661,6 @@ static __noinline int file_transfer_spin(struct file *file, __u32 bytes, __u32 a
 	return 0;
 }
 
-static __always_inline void file_transfer_done(struct file *file, __u32 bytes, __u32 args, unsigned long name_ptr,
-					       unsigned long content_ptr, int lock_kind)
-{
-	file_transfer_spin(file, bytes, args, name_ptr, content_ptr);
-}
 
 static __always_inline void stream_transfer_done(unsigned int fd, __u32 bytes, __u32 args, unsigned long name_ptr,
 						 unsigned long content_ptr, int lock_kind)
