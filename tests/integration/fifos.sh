@@ -21,7 +21,7 @@ scrape "$TEST_TMP/before"
 tap_ok $? "reopened FIFO: workload ran"
 scrape "$TEST_TMP/after"
 check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
-check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" ipc_bytes_total fifo
+check_no_other_series "$TEST_TMP/after" "$TEST_TMP/truth" "$prefix" fifo ipc_bytes_total
 stale=$(($(series_value "$TEST_TMP/after" ipc_exporter_pipe_stale_bytes_total) - $(series_value "$TEST_TMP/before" ipc_exporter_pipe_stale_bytes_total)))
 echo "# bytes dropped as stale on reopening: $stale (100 when the kernel reused the pipe's address)"
 tap_finish
