@@ -9,7 +9,7 @@ require_root
 CHURN=$TOP_BUILDDIR/tests/workloads/churn_workload
 SOCKETS=$TOP_BUILDDIR/tests/workloads/socket_workload
 scale=${CHURN_SCALE:-$([ -n "${IPC_TEST_GUEST:-}" ] && echo 20 || echo 1)}
-exporter_start || tap_finish
+exporter_start --own || tap_finish
 
 # Queues in the table now: made, less removed for any reason.
 queues_held() { # SCRAPE

@@ -42,7 +42,7 @@ rm -f "$TEST_TMP/go" "$TEST_TMP/go.connected"
 "$SOCKETS" server "$prefix" tcp 127.0.0.1 80 700 --wait-file "$TEST_TMP/go" >"$TEST_TMP/truth" &
 workload=$!
 for _ in $(seq 1 100); do [ -e "$TEST_TMP/go.connected" ] && break; sleep 0.05; done
-exporter_start || tap_finish
+exporter_start --own || tap_finish
 scrape "$TEST_TMP/before"
 touch "$TEST_TMP/go"
 wait "$workload"

@@ -19,19 +19,27 @@ echo "=== guest kernel $(uname -r)"
 # Attaching the first probes to a tracepoint patches kernel text (jump
 # labels, static calls), and QEMU's multi-threaded TCG has been seen to
 # oops on that (int3 in syscall exit, 6.12).  Two exporters that stay
-# attached for the whole run keep every test's attach and detach away from
-# those code patches.  They are never scraped, so they make no IPC.
-# One on each path (sys_exit's tracepoint, the mechanism hooks' fexit
-# trampolines), for the tests that force one.
-for keeper in 1 2; do
-	hooks=auto
-	[ "$keeper" = 2 ] && hooks=mechanisms
-	"$TOP_BUILDDIR/src/ipc_exporter" --web.listen-address="127.0.0.1:$keeper" --hooks=$hooks >/dev/null 2>&1 &
-	for _ in $(seq 1 120); do
-		curl -sf -o /dev/null "http://127.0.0.1:$keeper/" && break
+# attached for the whole run keep most attaches and detaches away from
+# those code patches: one on each path (sys_exit's tracepoint, the
+# mechanism hooks' fexit trampolines).  They are also the exporters of the
+# tests that ask for nothing special (IPC_SHARED_EXPORTERS, read by
+# tests/integration/lib.sh): under TCG a start takes 20 s on the sys_exit
+# path and about a minute on the mechanism hooks.
+IPC_SHARED_EXPORTERS=
+port=19100
+for hooks in auto mechanisms; do
+	port=$((port + 1))
+	case $hooks in mechanisms) [ -n "${IPC_EXPECT_MECHANISMS:-}" ] || continue ;; esac
+	"$TOP_BUILDDIR/src/ipc_exporter" --web.listen-address="127.0.0.1:$port" --hooks=$hooks >"$TMPDIR/keeper-$hooks.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 300); do
+		curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && break
 		sleep 0.5
 	done
+	IPC_SHARED_EXPORTERS+="${IPC_SHARED_EXPORTERS:+ }$hooks=$port:$pid:$TMPDIR/keeper-$hooks.log"
 done
+export IPC_SHARED_EXPORTERS
+echo "=== exporters shared by the tests: $IPC_SHARED_EXPORTERS"
 cd "$TOP_BUILDDIR" || exit 1
 for t in "${tests[@]}"; do
 	echo "=== begin $t"
