@@ -61,7 +61,7 @@ kill "$holder"
 for run in TERM: INT:--hooks=sys-exit TERM:--hooks=mechanisms; do
 	sig=${run%%:*}
 	hooks_flag=${run#*:}
-	exporter_start $hooks_flag
+	exporter_start --own $hooks_flag
 	tap_ok $? "started for SIG$sig ${hooks_flag:-(default hooks)}"
 	pid=$EXPORTER_PID
 	ids=$(awk '$1 == "prog_id:" { print $2 }' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -u)

@@ -27,16 +27,19 @@ echo "=== guest kernel $(uname -r)"
 # path and about a minute on the mechanism hooks.
 IPC_SHARED_EXPORTERS=
 port=19100
-for hooks in auto mechanisms; do
+for hooks in auto mechanisms; do	# loading side by side: TCG has two CPUs
 	port=$((port + 1))
 	case $hooks in mechanisms) [ -n "${IPC_EXPECT_MECHANISMS:-}" ] || continue ;; esac
 	"$TOP_BUILDDIR/src/ipc_exporter" --web.listen-address="127.0.0.1:$port" --hooks=$hooks >"$TMPDIR/keeper-$hooks.log" 2>&1 &
-	pid=$!
+	IPC_SHARED_EXPORTERS+="${IPC_SHARED_EXPORTERS:+ }$hooks=$port:$!:$TMPDIR/keeper-$hooks.log"
+done
+for shared in $IPC_SHARED_EXPORTERS; do
+	port=${shared#*=}
+	port=${port%%:*}
 	for _ in $(seq 1 300); do
 		curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && break
 		sleep 0.5
 	done
-	IPC_SHARED_EXPORTERS+="${IPC_SHARED_EXPORTERS:+ }$hooks=$port:$pid:$TMPDIR/keeper-$hooks.log"
 done
 export IPC_SHARED_EXPORTERS
 echo "=== exporters shared by the tests: $IPC_SHARED_EXPORTERS"
