@@ -10,30 +10,8 @@
 #include "signal_flow.bpf.h"
 #include "process_identity.bpf.h"
 
-/* x86-64 syscall numbers. */
-#define NR_read 0
-#define NR_write 1
-#define NR_open 2
-#define NR_readv 19
-#define NR_writev 20
-#define NR_openat 257
-#define NR_preadv 295
-#define NR_pwritev 296
-#define NR_preadv2 327
-#define NR_pwritev2 328
-#define NR_openat2 437
-#define NR_sendfile 40
-#define NR_splice 275
-#define NR_tee 276
-#define NR_vmsplice 278
-#define NR_connect 42
-#define NR_socketpair 53
-#define NR_sendto 44
-#define NR_recvfrom 45
-#define NR_sendmsg 46
-#define NR_recvmsg 47
-#define NR_recvmmsg 299
-#define NR_sendmmsg 307
+#include "syscall_numbers.h"
+#include "start_bridge.bpf.h"
 
 /* struct mmsghdr on x86-64: a 56-byte msghdr, then msg_len. */
 #define MMSGHDR_SIZE 64
@@ -198,6 +176,9 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ipc_sys_exit, struct pt_regs *regs, long ret)
 {
+	/* beside the mechanism hooks, only calls in flight at start (bpf/start_bridge.bpf.h) */
+	if (sys_exit_is_bridge && !start_bridge_take())
+		return 0;
 	return sys_exit_dispatch(regs, ret, PIPE_LOCK_SPIN);
 }
 

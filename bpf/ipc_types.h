@@ -124,6 +124,8 @@ enum ipc_health_counter {
 	IPC_HEALTH_UDP_DROPPED,
 	/* a transfer found its CPU's scratch in use (a preempted mechanism hook): not counted */
 	IPC_HEALTH_SCRATCH_BUSY,
+	/* a thread entering an IPC call while the hooks were attached found the start bridge's set full */
+	IPC_HEALTH_START_BRIDGE_FULL,
 	IPC_HEALTH_COUNTER_COUNT,
 };
 

@@ -27,6 +27,7 @@
 #define MECHANISM_HOOKS_BPF_H
 
 #include "pipe_attribution.bpf.h"
+#include "start_bridge.bpf.h"	/* calls in flight at start */
 
 /*
  * The program on one function: `handler` gets `call_args`; the rest is the
@@ -36,6 +37,7 @@
 	SEC("fexit/" #function)                                                     \
 	int BPF_PROG(name, __VA_ARGS__)                                             \
 	{                                                                           \
+		start_bridge_mark();                                                \
 		handler call_args;                                                  \
 		return 0;                                                           \
 	}
@@ -171,6 +173,7 @@ FEXIT_PROGRAMS(ipc_sendfile, do_sendfile, sendfile_done, (out_fd, in_fd, ret),
 SEC("fexit/" SYSCALL_WRAPPER(vmsplice))
 int BPF_PROG(ipc_vmsplice, const struct pt_regs *regs, long ret)
 {
+	start_bridge_mark();
 	VMSPLICE_DONE(regs, ret);
 	return 0;
 }
@@ -181,6 +184,7 @@ FEXIT_PROGRAMS(ipc_fifo_open, fifo_open, fifo_open_done, (filp, ret), struct ino
 SEC("fexit/ptmx_open")
 int BPF_PROG(ipc_ptmx_open, struct inode *inode, struct file *filp, int ret)
 {
+	start_bridge_mark();
 	if (!ret)
 		pty_opened(filp);
 	return 0;
@@ -189,6 +193,7 @@ int BPF_PROG(ipc_ptmx_open, struct inode *inode, struct file *filp, int ret)
 SEC("fexit/unix_stream_connect")
 int BPF_PROG(ipc_unix_stream_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags, int ret)
 {
+	start_bridge_mark();
 	if (!ret)
 		unix_stream_sock_started(sock->sk);
 	return 0;
@@ -197,6 +202,7 @@ int BPF_PROG(ipc_unix_stream_connect, struct socket *sock, struct sockaddr *uadd
 SEC("fexit/unix_socketpair")
 int BPF_PROG(ipc_unix_socketpair, struct socket *socka, struct socket *sockb, int ret)
 {
+	start_bridge_mark();
 	if (!ret)
 		unix_stream_sock_started(socka->sk);
 	return 0;

@@ -344,6 +344,7 @@ int main(int argc, char **argv)
 		}
 		/* However rarely Prometheus scrapes, a filling table is drained before it overflows. */
 		flow_collector_drain_if_filling(&collector);
+		probe_tick(&probe);
 		/* every few seconds, and at once when the queue table fills */
 		if (queue_sweep_due(&probe, &sweep) || monotonic_seconds() >= next_sweep) {
 			queue_sweep(&probe, &sweep);

@@ -370,6 +370,7 @@ int main(int argc, char **argv)
 	event_stream_subscribe(stream, &d.sub);
 
 	while (wait_signal(&set, &d, &status) < 0) {
+		probe_tick(&probe);
 		/* as the exporter does: room for new queues, new addresses */
 		if (queue_sweep_due(&probe, &sweep) || time(NULL) - last_sweep >= QUEUE_SWEEP_SECONDS) {
 			queue_sweep(&probe, &sweep);

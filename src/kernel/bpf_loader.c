@@ -17,6 +17,7 @@
 #include "kernel/hook_probe.h"
 #include "kernel/file_kinds.h"
 #include "kernel/ipc_names.h"
+#include "kernel/start_bridge.h"
 #include "util/log.h"
 
 #define KERNEL_BTF_PATH "/sys/kernel/btf/vmlinux"
@@ -94,14 +95,40 @@ static unsigned int mechanism_hooks(struct ipc_exporter_bpf *skel, struct mechan
 	return n;
 }
 
-/* The mechanism hooks' programs on or off, as the plan says. */
-static void mechanism_hooks_autoload(struct ipc_exporter_bpf *skel, const struct hook_plan *plan)
+/* The mechanism hooks' programs on or off, as the plan says, and attached or not by the skeleton. */
+static void mechanism_hooks_auto(struct ipc_exporter_bpf *skel, const struct hook_plan *plan, bool attach)
 {
 	struct mechanism_hook hooks[MECHANISM_HOOKS_MAX];
 	unsigned int n = mechanism_hooks(skel, hooks);
 
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		bpf_program__set_autoload(hooks[i].prog, plan->mechanisms);
+		bpf_program__set_autoattach(hooks[i].prog, attach);
+	}
+}
+
+/*
+ * Attach everything; with the mechanism hooks, the sys_exit program first,
+ * as the bridge for calls already in flight (src/kernel/start_bridge.c),
+ * then the hooks.
+ */
+static int attach_plan(struct ipc_exporter_bpf *skel, const struct hook_plan *plan, struct start_bridge *bridge)
+{
+	int err;
+
+	if (!plan->mechanisms)
+		return ipc_exporter_bpf__attach(skel);
+	start_bridge_begin(bridge, skel);
+	mechanism_hooks_auto(skel, plan, false);
+	err = ipc_exporter_bpf__attach(skel);
+	if (err)
+		return err;
+	start_bridge_fill(bridge, skel);
+	mechanism_hooks_auto(skel, plan, true);
+	err = ipc_exporter_bpf__attach(skel);	/* what is attached already stays as it is */
+	if (!err)
+		start_bridge_hooks_attached(skel);
+	return err;
 }
 
 /* libbpf's own lines only with --verbose: our one-line errors say what failed. */
@@ -132,7 +159,8 @@ static int explain_load_error(int err)
 }
 
 /* Open, size and load one variant of the object; 0 or a negative errno. */
-static int load_variant(struct ipc_exporter_bpf **out, const struct probe_options *opts, const struct hook_plan *plan)
+static int load_variant(struct ipc_exporter_bpf **out, const struct probe_options *opts, const struct hook_plan *plan,
+			struct start_bridge *bridge)
 {
 	struct ipc_exporter_bpf *skel = ipc_exporter_bpf__open();
 	int err;
@@ -153,16 +181,22 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	bpf_program__set_autoload(skel->progs.ipc_sched_process_exec, opts->identities & IPC_IDENTITY_EXE);
 	bpf_program__set_autoload(skel->progs.ipc_cgroup_mkdir, opts->identities & IPC_IDENTITY_CGROUP);
 	bpf_program__set_autoload(skel->progs.ipc_spin_lock_probe, false);
-	bpf_program__set_autoload(skel->progs.ipc_sys_exit, !plan->mechanisms && plan->spin_lock);
+	/* beside the mechanism hooks, the spin-lock sys_exit program is their start bridge */
+	bpf_program__set_autoload(skel->progs.ipc_sys_exit, plan->spin_lock);
 	bpf_program__set_autoload(skel->progs.ipc_sys_exit_maplock, !plan->mechanisms && !plan->spin_lock);
-	mechanism_hooks_autoload(skel, plan);
+	bpf_program__set_autoload(skel->progs.ipc_start_bridge_enter, plan->mechanisms);
+	skel->rodata->sys_exit_is_bridge = plan->mechanisms;
+	if (plan->mechanisms)
+		bpf_map__set_max_entries(skel->maps.start_bridge_threads, START_BRIDGE_THREADS);
+	mechanism_hooks_auto(skel, plan, true);
 	bpf_program__set_autoload(skel->progs.ipc_udp_consumed, plan->udp_consume);
 	skel->rodata->udp_consume_hooked = plan->udp_consume;
 	err = ipc_exporter_bpf__load(skel);
 	if (!err)
-		err = ipc_exporter_bpf__attach(skel);
+		err = attach_plan(skel, plan, bridge);
 	if (err) {
 		ipc_exporter_bpf__destroy(skel);
+		*bridge = (struct start_bridge){ 0 };
 		return err;
 	}
 	*out = skel;
@@ -193,7 +227,8 @@ static bool spin_lock_usable(void)
 }
 
 /* Load and attach for `plan`, a spin lock refused falling back to map locks; 0 or a negative errno. */
-static int load_plan(struct ipc_exporter_bpf **out, const struct probe_options *opts, struct hook_plan *plan)
+static int load_plan(struct ipc_exporter_bpf **out, const struct probe_options *opts, struct hook_plan *plan,
+		     struct start_bridge *bridge)
 {
 	int err;
 
@@ -202,11 +237,11 @@ static int load_plan(struct ipc_exporter_bpf **out, const struct probe_options *
 		log_info("this kernel does not give tracing programs bpf_spin_lock: pipe queues use map locks");
 		plan->spin_lock = false;
 	}
-	err = load_variant(out, opts, plan);
+	err = load_variant(out, opts, plan, bridge);
 	if (err && plan->spin_lock && opts->pipe_lock == PIPE_LOCK_CHOICE_AUTO && (err == -EINVAL || err == -EACCES)) {
 		log_info("this kernel refused the spin-lock variant: pipe queues use map locks");
 		plan->spin_lock = false;
-		err = load_variant(out, opts, plan);
+		err = load_variant(out, opts, plan, bridge);
 	}
 	return err;
 }
@@ -245,13 +280,13 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 			 "locks: using the sys_exit path");
 		plan.mechanisms = false;
 	}
-	err = load_plan(&skel, opts, &plan);
+	err = load_plan(&skel, opts, &plan, &p->start_bridge);
 	if (err && plan.mechanisms) {
 		/* a hook this kernel lacks or refuses: the syscall-exit path still counts everything */
 		log_info("the mechanism hooks could not be loaded (%s): using the sys_exit path", strerror(-err));
 		plan = (struct hook_plan){ .spin_lock = opts->pipe_lock != PIPE_LOCK_CHOICE_MAP,
 					   .udp_consume = plan.udp_consume };
-		err = load_plan(&skel, opts, &plan);
+		err = load_plan(&skel, opts, &plan, &p->start_bridge);
 	}
 	if (err)
 		return explain_load_error(err);
@@ -291,6 +326,10 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	for (unsigned int i = 0; i < p->nhooks; i++)
 		log_info("hook %s (program %s)%s%s", p->hooks[i].hook, p->hooks[i].program,
 			 p->hooks[i].mechanisms[0] ? " counts " : "", p->hooks[i].mechanisms);
+	if (plan.mechanisms)
+		log_info("calls in flight at start: tp_btf/sys_exit (program ipc_sys_exit) counts them for the "
+			 "%u threads that may be inside one, until they return (at most %d s)",
+			 p->start_bridge.waiting, START_BRIDGE_SECONDS);
 	for (unsigned int m = 0; m < IPC_MECHANISM_COUNT; m++)
 		if (!mechanism_counted[m])
 			log_info("mechanism %s is not counted by this version: reported unavailable",
@@ -310,6 +349,11 @@ int probe_iterate(struct bpf_link *link)
 		;
 	close(fd);
 	return n < 0 ? -1 : 0;
+}
+
+void probe_tick(struct probe *p)
+{
+	start_bridge_tick(&p->start_bridge, p->skel);
 }
 
 void probe_close(struct probe *p)

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/start_bridge.h"
+
 struct ipc_exporter_bpf;
 
 /* Which lock pipe queues use (see bpf/pipe_attribution.bpf.h). */
@@ -47,11 +49,14 @@ struct probe {
 	char hook_names[PROBE_HOOKS_MAX][48];	/* "fexit/FUNCTION" */
 	unsigned int nhooks;
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
+	struct start_bridge start_bridge;	/* calls in flight at start (mechanism hooks) */
 };
 
 /* Returns 0, or a negative errno after logging one clear line. */
 int probe_open(struct probe *p, const struct probe_options *opts);
 void probe_close(struct probe *p);
+/* From the main loop, about once a second: the start bridge's upkeep. */
+void probe_tick(struct probe *p);
 /* Runs an iterator program (a link of the skeleton) over all it visits: 0, or -1 with errno set. */
 struct bpf_link;
 int probe_iterate(struct bpf_link *link);

@@ -271,6 +271,17 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c, 
 			value += c->queues.stale_bytes;	/* and those of queues removed in user space */
 		render_counter(out, h->name, h->help, value);
 	}
+	render_count_gauge(out, "ipc_exporter_start_calls_waiting",
+			   "Threads that were inside an IPC call when the mechanism hooks were attached and have "
+			   "not returned from it: the sys_exit program counts those calls as they return, for "
+			   "at most a minute after start.",
+			   __atomic_load_n(&p->start_bridge.waiting, __ATOMIC_RELAXED));
+	render_count_gauge(out, "ipc_exporter_start_calls_unseen",
+			   "Threads still inside an IPC call begun before the mechanism hooks a minute after "
+			   "start (or that could not be tracked): those calls are not counted when they return, "
+			   "and their pipe's or socket's reads then lag one call behind.",
+			   __atomic_load_n(&p->start_bridge.unseen, __ATOMIC_RELAXED) +
+				   c->health[IPC_HEALTH_START_BRIDGE_FULL]);
 	render_counter(out, "ipc_exporter_pipe_queues_collected_total",
 		       "Attribution queues removed for idleness (also in ipc_exporter_queues_removed_total).",
 		       c->queues.idle);

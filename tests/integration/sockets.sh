@@ -35,21 +35,6 @@ run_case "UDP over 127.0.0.1: sendto, and connect + send; recvfrom" loopback-udp
 	udp "$(unique_prefix d)" 127.0.0.1 100 200
 run_case "UDP over ::1, recvmsg" loopback-udp udp "$(unique_prefix d)" ::1 100 200 sendmsg
 
-# A TCP connection opened before the exporter started.
-exporter_stop
-prefix=$(unique_prefix t)
-rm -f "$TEST_TMP/go" "$TEST_TMP/go.connected"
-"$SOCKETS" server "$prefix" tcp 127.0.0.1 80 700 --wait-file "$TEST_TMP/go" >"$TEST_TMP/truth" &
-workload=$!
-for _ in $(seq 1 100); do [ -e "$TEST_TMP/go.connected" ] && break; sleep 0.05; done
-exporter_start --own || tap_finish
-scrape "$TEST_TMP/before"
-touch "$TEST_TMP/go"
-wait "$workload"
-tap_ok $? "TCP connection older than the exporter: workload ran"
-scrape "$TEST_TMP/after"
-check_truth "$TEST_TMP/before" "$TEST_TMP/after" "$TEST_TMP/truth"
-
 # The host's own non-loopback address is still this host: TCP and UDP to
 # it count as loopback.  Traffic to another host is not IPC: a server in a
 # network namespace of our own, reached over a veth pair, is never counted.
