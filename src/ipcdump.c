@@ -48,7 +48,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ipcdump [-xLv] [-t TYPE] [-p|-s|-d PID] [-P|-S|-D COMM] [-B BYTES]\n"
-		"               [-f text|json] [-c COUNT]\n"
+		"               [-f text|json] [-c COUNT] [--hooks=auto|sys-exit|mechanisms]\n"
 		"\n"
 		"Prints this host's inter-process communication as it happens: pipes and\n"
 		"FIFOs, signals, unix sockets, loopback TCP and UDP, pseudo-terminals.\n"
@@ -70,6 +70,9 @@ static void usage(FILE *out)
 		"  -c COUNT    exit after COUNT events (0: never, the default)\n"
 		"  -L          do not print records of lost events\n"
 		"  -v          log more, including libbpf's messages\n"
+		"  --hooks=auto|sys-exit|mechanisms\n"
+		"              kernel hooks, as ipc_exporter's: the mechanisms' own functions\n"
+		"              where the kernel attaches them (auto), or the syscall-exit path\n"
 		"  -h, --help  show this help\n"
 		"  --version   show the version\n"
 		"\n"
@@ -89,13 +92,15 @@ static int bad_filter(const char *flag, const char *err)
 	return -1;
 }
 
-static int parse_args(int argc, char **argv, struct event_filter *f, bool *verbose)
+static int parse_args(int argc, char **argv, struct event_filter *f, bool *verbose, enum hook_choice *hooks)
 {
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "hooks", required_argument, NULL, 'H' },
 		{ 0 },
 	};
+	static const char *const hook_choices[] = { "auto", "sys-exit", "mechanisms", NULL };
 	static const char *const pid_flags[EVENT_SIDES] = { "-p", "-s", "-d" };
 	static const char *const comm_flags[EVENT_SIDES] = { "-P", "-S", "-D" };
 	unsigned int bytes = 0, count;
@@ -157,6 +162,14 @@ static int parse_args(int argc, char **argv, struct event_filter *f, bool *verbo
 		case 'v':
 			*verbose = true;
 			break;
+		case 'H': {
+			unsigned int choice;
+
+			if (option_parse_choice("--hooks", optarg, hook_choices, &choice) < 0)
+				return -1;
+			*hooks = (enum hook_choice)choice;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -332,7 +345,7 @@ int main(int argc, char **argv)
 	log_init("ipcdump", false);
 	event_filter_init(&d.sub.filter);
 	d.sub.filter.format = EVENT_FORMAT_TEXT;
-	if (parse_args(argc, argv, &d.sub.filter, &verbose) < 0)
+	if (parse_args(argc, argv, &d.sub.filter, &verbose, &opts.hooks) < 0)
 		return 2;
 	log_init("ipcdump", verbose);
 	opts.verbose = verbose;

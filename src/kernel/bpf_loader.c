@@ -268,15 +268,15 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	if (opts->hooks != HOOK_CHOICE_SYS_EXIT)
 		plan.udp_consume = fentry_attachable("skb_consume_udp");
 	/* vmsplice's hook is the syscall wrapper: a kernel may not let it be traced */
-	if (opts->hooks == HOOK_CHOICE_MECHANISMS) {
+	if (opts->hooks != HOOK_CHOICE_SYS_EXIT) {
 		plan.mechanisms = fentry_attachable("pipe_read") && fentry_attachable(VMSPLICE_WRAPPER);
 		if (!plan.mechanisms)
-			log_info("--hooks=mechanisms: this kernel does not attach fexit: using the sys_exit path");
+			log_info("the mechanism hooks: this kernel does not attach fexit: using the sys_exit path");
 	}
 	hook_probe_done();
 	/* The mechanism hooks take spin locks: where tracing programs may not, the sys_exit path serves */
 	if (plan.mechanisms && (opts->pipe_lock == PIPE_LOCK_CHOICE_MAP || !spin_lock_usable())) {
-		log_info("--hooks=mechanisms: they need bpf_spin_lock in tracing programs (6.1+) and spin "
+		log_info("the mechanism hooks: they need bpf_spin_lock in tracing programs (6.1+) and spin "
 			 "locks: using the sys_exit path");
 		plan.mechanisms = false;
 	}

@@ -19,9 +19,9 @@ enum pipe_lock_choice {
 
 /* Which hooks may be used (see bpf/ipc_exporter.bpf.c). */
 enum hook_choice {
-	HOOK_CHOICE_AUTO = 0,	/* the syscall-exit path, and fentry on skb_consume_udp where it attaches */
+	HOOK_CHOICE_AUTO = 0,	/* the mechanism hooks where they load (6.1+), else the syscall-exit path */
 	HOOK_CHOICE_SYS_EXIT,	/* the syscall-exit path and tracepoints only */
-	HOOK_CHOICE_MECHANISMS,	/* fexit on the mechanisms' functions where they attach (6.1+), else as auto */
+	HOOK_CHOICE_MECHANISMS,	/* the same as auto: kept for command lines that name it */
 };
 
 struct probe_options {

@@ -14,7 +14,8 @@ PTYS=$TOP_BUILDDIR/tests/workloads/pty_workload
 # loading the programs takes tens of seconds.  Each case runs its workload
 # and takes what ipcdump wrote so far (it writes each event at once); the
 # checks look at the case's own prefix.
-"$IPCDUMP" -f json -B 16 >"$TEST_TMP/dump" 2>"$TEST_TMP/dump.err" &
+# IPC_HOOKS (the matrix's hooks=CHOICE:TEST) picks its hooks as the exporter's
+"$IPCDUMP" -f json -B 16 ${IPC_HOOKS:+--hooks=$IPC_HOOKS} >"$TEST_TMP/dump" 2>"$TEST_TMP/dump.err" &
 dump=$!
 for i in $(seq 1 900); do
 	grep -q "hook tp_btf/signal_generate" "$TEST_TMP/dump.err" 2>/dev/null && break

@@ -156,6 +156,7 @@ bad_flag 'unexpected argument "stray"' -t p stray
 bad_flag '-t needs a value' -t
 bad_flag 'unknown option -q' -q
 bad_flag 'unknown option "--bogus"' --bogus
+bad_flag '--hooks: "kprobe" is not one of auto, sys-exit, mechanisms' --hooks=kprobe
 
 # ---- 2. -c N, JSON, contents: every field of every event.
 P=$(unique_prefix e)

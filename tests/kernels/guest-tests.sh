@@ -9,7 +9,7 @@ export IPC_TEST_GUEST=1	# heavy tests run a lighter round under TCG
 # host): tests check that the exporter takes its fentry hooks here.
 export IPC_EXPECT_FENTRY=1
 # ... and where tracing programs may take spin locks (6.1+, not 5.10) the
-# mechanism hooks load with --hooks=mechanisms.
+# mechanism hooks load, by default.
 case $(uname -r) in 5.*) ;; *) export IPC_EXPECT_MECHANISMS=1 ;; esac
 plan=$1
 { read -r TOP_SRCDIR; read -r TOP_BUILDDIR; mapfile -t tests; } <"$plan"
@@ -18,18 +18,18 @@ ip link set lo up
 echo "=== guest kernel $(uname -r)"
 # Attaching the first probes to a tracepoint patches kernel text (jump
 # labels, static calls), and QEMU's multi-threaded TCG has been seen to
-# oops on that (int3 in syscall exit, 6.12).  Two exporters that stay
-# attached for the whole run keep most attaches and detaches away from
-# those code patches: one on each path (sys_exit's tracepoint, the
-# mechanism hooks' fexit trampolines).  They are also the exporters of the
+# oops on that (int3 in syscall exit, 6.12).  Exporters that stay attached
+# for the whole run keep most attaches and detaches away from those code
+# patches: one on the default hooks and, where those are the mechanism
+# hooks, one on the sys_exit path.  They are also the exporters of the
 # tests that ask for nothing special (IPC_SHARED_EXPORTERS, read by
 # tests/integration/lib.sh): under TCG a start takes 20 s on the sys_exit
 # path and about a minute on the mechanism hooks.
 IPC_SHARED_EXPORTERS=
 port=19100
-for hooks in auto mechanisms; do	# loading side by side: TCG has two CPUs
+for hooks in auto sys-exit; do	# loading side by side: TCG has two CPUs
 	port=$((port + 1))
-	case $hooks in mechanisms) [ -n "${IPC_EXPECT_MECHANISMS:-}" ] || continue ;; esac
+	case $hooks in sys-exit) [ -n "${IPC_EXPECT_MECHANISMS:-}" ] || continue ;; esac
 	"$TOP_BUILDDIR/src/ipc_exporter" --web.listen-address="127.0.0.1:$port" --hooks=$hooks >"$TMPDIR/keeper-$hooks.log" 2>&1 &
 	IPC_SHARED_EXPORTERS+="${IPC_SHARED_EXPORTERS:+ }$hooks=$port:$!:$TMPDIR/keeper-$hooks.log"
 done

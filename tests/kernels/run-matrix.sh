@@ -27,12 +27,14 @@ every=("$@")
 read -ra series_list <<<"$kernels"
 # shared_on[i]: the kernel series that runs shared[i]
 shared_on=()
+dealt=0	# the tests not pinned to a kernel, dealt from the last kernel backwards
 for i in "${!shared[@]}"; do
 	if [[ ${shared[$i]} == *@* ]]; then	# TEST@SERIES: that kernel's
 		shared_on+=("${shared[$i]##*@}")
 		shared[$i]=${shared[$i]%@*}
 	else
-		shared_on+=("${series_list[$(( ${#series_list[@]} - 1 - i % ${#series_list[@]} ))]}")
+		shared_on+=("${series_list[$(( ${#series_list[@]} - 1 - dealt % ${#series_list[@]} ))]}")
+		dealt=$((dealt + 1))
 	fi
 done
 work=$TOP_BUILDDIR/tests/kernels/work
