@@ -77,7 +77,9 @@ EXPORTER_SHARED=
 exporter_start() {
 	local attempt hooks= shared own=
 	[ "${1:-}" = --own ] && { own=1; shift; }
-	if [ $# -eq 0 ] && [ -z "$own" ] && [ -n "${IPC_SHARED_EXPORTERS:-}" ]; then
+	# (the shared ones are this build's exporter: a test of another binary starts it)
+	if [ $# -eq 0 ] && [ -z "$own" ] && [ -n "${IPC_SHARED_EXPORTERS:-}" ] &&
+		[ "$EXPORTER" = "$TOP_BUILDDIR/src/ipc_exporter" ]; then
 		for shared in $IPC_SHARED_EXPORTERS; do
 			[ "${shared%%=*}" = "${IPC_HOOKS:-auto}" ] || continue
 			shared=${shared#*=}
