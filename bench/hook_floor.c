@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hook_floor: attach empty BPF programs and wait for SIGINT or SIGTERM.
- *   hook_floor [raw|syscalls]
+ *   hook_floor [raw|syscalls|keeper]
  * raw (default): the exporter's hooks (raw_syscalls sys_exit, the datagram
  * copy and signal_generate tracepoints).  syscalls: the per-syscall exit
  * tracepoints of the syscalls the exporter acts on in place of sys_exit,
- * to compare the two choices.
+ * to compare the two choices.  keeper: two empty programs on each syscall
+ * tracepoint, for the kernel matrix's guests (see hook_floor.bpf.c).
  * Prints "ready" once attached, for bench/run-bench.sh.
  */
 #include <errno.h>
@@ -39,13 +40,13 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 int main(int argc, char **argv)
 {
 	const char *hooks = argc > 1 ? argv[1] : "raw";
-	bool raw = strcmp(hooks, "raw") == 0;
+	bool raw = strcmp(hooks, "raw") == 0, keeper = strcmp(hooks, "keeper") == 0;
 	struct hook_floor_bpf *skel;
 	struct bpf_program *prog;
 	int err;
 
-	if (argc > 2 || (!raw && strcmp(hooks, "syscalls") != 0)) {
-		fprintf(stderr, "usage: hook_floor [raw|syscalls]\n");
+	if (argc > 2 || (!raw && !keeper && strcmp(hooks, "syscalls") != 0)) {
+		fprintf(stderr, "usage: hook_floor [raw|syscalls|keeper]\n");
 		return 2;
 	}
 	libbpf_set_print(quiet);
@@ -57,8 +58,13 @@ int main(int argc, char **argv)
 	/* syscalls: the per-syscall tracepoints in place of sys_exit, the other hooks as they are */
 	bpf_object__for_each_program(prog, skel->obj) {
 		bool per_syscall = bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT;
+		bool keeping = strncmp(bpf_program__name(prog), "keeper_", 7) == 0;
 
-		bpf_program__set_autoload(prog, raw ? !per_syscall : prog != skel->progs.floor_sys_exit);
+		if (keeper)
+			bpf_program__set_autoload(prog, keeping);
+		else
+			bpf_program__set_autoload(prog, !keeping && (raw ? !per_syscall
+									  : prog != skel->progs.floor_sys_exit));
 	}
 	err = hook_floor_bpf__load(skel);
 	if (!err)

@@ -79,6 +79,11 @@ grep '^ipc_exporter_pipe_' "$TEST_TMP/after" | tap_diag
 scrape "$TEST_TMP/later"
 : >"$TEST_TMP/zero"
 check_truth "$TEST_TMP/zero" "$TEST_TMP/later" "$first_case"
-tap_ok $((measured_error * 100 > truth_bytes * 5)) "3x3: per-pair error at most 5% of bytes (measured $measured_error/$truth_bytes)"
+# Under qemu's TCG a vCPU can stall for milliseconds anywhere, hooks
+# included, and more calls overlap: 10% there (6% seen on 6.1).
+bound=5
+[ "${IPC_TEST_GUEST:-0}" = 1 ] && bound=10
+tap_ok $((measured_error * 100 > truth_bytes * bound)) \
+	"3x3: per-pair error at most $bound% of bytes (measured $measured_error/$truth_bytes)"
 
 tap_finish
