@@ -381,7 +381,7 @@ table_of() { # VERDICT LABEL=SETUP...
 	local verdict_fn=$1 name col labels= seps= cells
 	shift
 	for col in "$@"; do
-		labels="$labels | ${col%%=*}"
+		labels="$labels | ${col%=*}"	# the setup after the last "=": a label may hold one
 		seps="$seps---|"
 	done
 	printf '| workload | %s, nothing attached%s |%s\n' "$([ $metric = wall ] && echo time || echo CPU time)" "$labels" \
@@ -390,7 +390,7 @@ table_of() { # VERDICT LABEL=SETUP...
 	for w in "${!workload_names[@]}"; do
 		name=${workload_names[$w]}
 		cells=
-		for col in "$@"; do cells="$cells | $(cell "$name" "${col#*=}")"; done
+		for col in "$@"; do cells="$cells | $(cell "$name" "${col##*=}")"; done
 		printf '| %s | %.3f s%s |%s\n' "${workload_labels[$w]}" "$(value "$name" none 3)" "$cells" \
 			"$([ $metric = wall ] && echo " $($verdict_fn "$name") |")"
 	done
