@@ -95,16 +95,24 @@ static unsigned int mechanism_hooks(struct ipc_exporter_bpf *skel, struct mechan
 	return n;
 }
 
-/* The mechanism hooks' programs on or off, as the plan says, and attached or not by the skeleton. */
-static void mechanism_hooks_auto(struct ipc_exporter_bpf *skel, const struct hook_plan *plan, bool attach)
+/* The mechanism hooks' programs loaded or not (before the load). */
+static void mechanism_hooks_autoload(struct ipc_exporter_bpf *skel, bool on)
 {
 	struct mechanism_hook hooks[MECHANISM_HOOKS_MAX];
 	unsigned int n = mechanism_hooks(skel, hooks);
 
-	for (unsigned int i = 0; i < n; i++) {
-		bpf_program__set_autoload(hooks[i].prog, plan->mechanisms);
-		bpf_program__set_autoattach(hooks[i].prog, attach);
-	}
+	for (unsigned int i = 0; i < n; i++)
+		bpf_program__set_autoload(hooks[i].prog, on);
+}
+
+/* ... and attached or not by the skeleton's attach (after it). */
+static void mechanism_hooks_autoattach(struct ipc_exporter_bpf *skel, bool on)
+{
+	struct mechanism_hook hooks[MECHANISM_HOOKS_MAX];
+	unsigned int n = mechanism_hooks(skel, hooks);
+
+	for (unsigned int i = 0; i < n; i++)
+		bpf_program__set_autoattach(hooks[i].prog, on);
 }
 
 /*
@@ -119,12 +127,12 @@ static int attach_plan(struct ipc_exporter_bpf *skel, const struct hook_plan *pl
 	if (!plan->mechanisms)
 		return ipc_exporter_bpf__attach(skel);
 	start_bridge_begin(bridge, skel);
-	mechanism_hooks_auto(skel, plan, false);
+	mechanism_hooks_autoattach(skel, false);
 	err = ipc_exporter_bpf__attach(skel);
 	if (err)
 		return err;
 	start_bridge_fill(bridge, skel);
-	mechanism_hooks_auto(skel, plan, true);
+	mechanism_hooks_autoattach(skel, true);
 	err = ipc_exporter_bpf__attach(skel);	/* what is attached already stays as it is */
 	if (!err)
 		start_bridge_hooks_attached(skel);
@@ -188,7 +196,7 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	skel->rodata->sys_exit_is_bridge = plan->mechanisms;
 	if (plan->mechanisms)
 		bpf_map__set_max_entries(skel->maps.start_bridge_threads, START_BRIDGE_THREADS);
-	mechanism_hooks_auto(skel, plan, true);
+	mechanism_hooks_autoload(skel, plan->mechanisms);
 	bpf_program__set_autoload(skel->progs.ipc_udp_consumed, plan->udp_consume);
 	skel->rodata->udp_consume_hooked = plan->udp_consume;
 	err = ipc_exporter_bpf__load(skel);
