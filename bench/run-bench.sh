@@ -71,7 +71,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ipc_bench.XXXXXX")
 setup_pid=
 client_pid=
 redis_pid=
-port=$((20000 + RANDOM % 20000))
+# below the ephemeral range (32768 on), where a connection's own port could
+# hold it: the exporter's port, and the server's next to it
+port=$((20000 + RANDOM % 12000))
 redis_port=$((port + 1))
 cleanup() {
 	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
@@ -106,7 +108,7 @@ workload_commands=(
 	"dd if=/dev/zero of=/dev/null bs=64 count=$((2500000 / scale))"
 	"dd if=$cached_file of=/dev/null bs=512"
 	"redis-benchmark -s $redis_socket -t set,get -n $((80000 / scale)) -q"
-	"redis-benchmark -h 127.0.0.1 -p $redis_port -t set,get -n $((60000 / scale)) -q"
+	"redis-benchmark -h 127.0.0.1 -p \$redis_port -t set,get -n $((60000 / scale)) -q"	# its port once the server has one
 	"perf bench sched pipe -l $((30000 / scale))"
 	"$pin perf bench sched pipe -l $((250000 / scale))"
 	"perf bench sched messaging -l $((100 / scale))"
@@ -141,15 +143,21 @@ file_blocks=$((1500000 / scale))
 
 # The real server: a private redis-server, nothing persisted, for the whole
 # run (a server outlives the exporter's restarts); its title names the bench.
-redis-server --port "$redis_port" --bind 127.0.0.1 --unixsocket "$redis_socket" --save '' --appendonly no \
-	--dir "$work" --logfile "$work/redis.log" --proc-title-template '{title} {listen-addr} run-bench' &
-redis_pid=$!
-for i in $(seq 200); do
-	[ "$(redis-cli -s "$redis_socket" ping 2>/dev/null)" = PONG ] && break
-	if ! kill -0 "$redis_pid" 2>/dev/null || [ "$i" = 200 ]; then
+# A port someone else holds: another one (five tries).
+for attempt in 1 2 3 4 5; do
+	redis-server --port "$redis_port" --bind 127.0.0.1 --unixsocket "$redis_socket" --save '' --appendonly no \
+		--dir "$work" --logfile "$work/redis.log" --proc-title-template '{title} {listen-addr} run-bench' &
+	redis_pid=$!
+	for i in $(seq 200); do
+		[ "$(redis-cli -s "$redis_socket" ping 2>/dev/null)" = PONG ] && break 2
+		kill -0 "$redis_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill "$redis_pid" 2>/dev/null
+	wait "$redis_pid" 2>/dev/null
+	grep -q "Address already in use" "$work/redis.log" && [ "$attempt" -lt 5 ] ||
 		die "redis-server did not start: $(tail -3 "$work/redis.log")"
-	fi
-	sleep 0.05
+	redis_port=$((20000 + RANDOM % 12000))
 done
 
 # ---- tracing setups -------------------------------------------------------
