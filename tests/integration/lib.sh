@@ -61,8 +61,20 @@ require_root() {
 }
 
 # A name prefix unique to this run: process names are PREFIX-ROLE, <= 15 bytes.
+# Unique within the test: the ones given are kept in a file, since each is
+# drawn in a subshell ($(unique_prefix X)), and two cases sharing one would
+# see each other's series (it happened).
 unique_prefix() {
-	printf '%s%04x' "$1" $((RANDOM % 65536))
+	local p used=() taken u
+	[ -f "$TEST_TMP/prefixes" ] && mapfile -t used <"$TEST_TMP/prefixes"	# builtins: no process
+	while :; do
+		printf -v p '%s%04x' "$1" $(((RANDOM << 1 ^ RANDOM) % 65536))
+		taken=
+		for u in "${used[@]}"; do [ "$u" = "$p" ] && taken=1; done
+		[ -z "$taken" ] && break
+	done
+	echo "$p" >>"$TEST_TMP/prefixes"
+	printf '%s' "$p"
 }
 
 # Starts the exporter on a free loopback port; extra arguments are passed on.
