@@ -16,6 +16,7 @@
 #include "kernel/queue_sweep.h"
 #include "metrics/flow_collector.h"
 #include "util/log.h"
+#include "util/monotonic.h"
 #include "util/option_parse.h"
 #include "web/http_server.h"
 #include "web/listen_address.h"
@@ -63,10 +64,7 @@ static bool in_initial_pid_namespace(void)
 
 static time_t monotonic_seconds(void)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec;
+	return (time_t)(monotonic_ns() / NS_PER_SECOND);
 }
 
 static void usage(FILE *out)

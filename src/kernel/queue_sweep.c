@@ -12,20 +12,11 @@
 #include "kernel/table_fill.h"
 #include "pipe_queue.h"
 #include "util/log.h"
-
-#define NS_PER_SECOND 1000000000ULL
+#include "util/monotonic.h"
 
 /* Queue kinds (pipe_key.ino) the sweep treats apart (bpf/socket_flow.bpf.h). */
 #define UDP_QUEUE_TAG 0x55445000	/* an unconnected socket cannot tell which are its own; low 32 bits */
 #define UNIX_DGRAM_QUEUE_TAG 0x44475241	/* a sender's datagrams outlive its socket */
-
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NS_PER_SECOND + (__u64)ts.tv_nsec;
-}
 
 /* Runs ipc_queue_sweep over every open file: live objects stamp their queues with gen. */
 static int stamp_live_queues(const struct probe *p, __u32 gen)

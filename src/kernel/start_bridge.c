@@ -16,14 +16,7 @@
 #include "syscall_numbers.h"
 #include "kernel/start_bridge.h"
 #include "util/log.h"
-
-static double monotonic_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "util/monotonic.h"
 
 static bool all_digits(const char *s)
 {
@@ -100,7 +93,7 @@ void start_bridge_fill(struct start_bridge *b, struct ipc_exporter_bpf *skel)
 		closedir(tasks);
 	}
 	closedir(procs);
-	b->close_at = monotonic_now() + START_BRIDGE_SECONDS;
+	b->close_at = monotonic_ns() + START_BRIDGE_SECONDS * NS_PER_SECOND;
 	__atomic_store_n(&b->waiting, n, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->unseen, full, __ATOMIC_RELAXED);
 	log_debug("start bridge: %u threads may be inside an IPC call%s", n, full ? " (the set is full)" : "");
@@ -133,7 +126,7 @@ void start_bridge_tick(struct start_bridge *b, struct ipc_exporter_bpf *skel)
 		prev = &key;
 	}
 	__atomic_store_n(&b->waiting, waiting, __ATOMIC_RELAXED);
-	if (waiting && monotonic_now() < b->close_at)
+	if (waiting && monotonic_ns() < b->close_at)
 		return;
 	/* Detached first: a call returning meanwhile is marked by its hook, so never counted twice. */
 	bpf_link__destroy(skel->links.ipc_sys_exit);

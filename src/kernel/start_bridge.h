@@ -20,7 +20,7 @@ struct ipc_exporter_bpf;
 
 struct start_bridge {
 	bool open;
-	double close_at;	/* monotonic seconds */
+	uint64_t close_at;	/* monotonic ns (util/monotonic.h) */
 	unsigned int waiting;	/* threads still inside a call begun before the hooks (atomic) */
 	unsigned int unseen;	/* ... when the bridge closed: those calls are not counted (atomic) */
 };
