@@ -318,6 +318,36 @@ for r in $(seq "$rounds"); do
 	echo "run-bench: round $r of $rounds done" >&2
 done
 
+# ---- work per program run ----------------------------------------------------
+
+# Once more, outside the timed rounds (the statistics cost two clock reads
+# per run): the kernel's own account of the time the exporter's programs ran
+# during each workload, and how often.  Far steadier than a ratio of elapsed
+# times: it is the programs' work alone, whatever the rest of the host does.
+# "exporter's programs": those named ipc_* (bpftool prints names as loaded).
+program_ns=$work/program_ns	# setup workload runs ns
+bpf_program_totals() {
+	bpftool prog show 2>/dev/null | awk '
+		/^[0-9]+:/ { mine = 0; for (i = 1; i <= NF; i++) if ($i == "name" && $(i + 1) ~ /^ipc_/) mine = 1 }
+		mine { for (i = 1; i <= NF; i++) { if ($i == "run_time_ns") ns += $(i + 1); if ($i == "run_cnt") runs += $(i + 1) } }
+		END { printf "%.0f %.0f\n", runs, ns }'
+}
+if stats_before=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null); then
+	sysctl -qw kernel.bpf_stats_enabled=1
+	for setup in "${setups[@]}"; do
+		case $setup in exporter|exporter-sys-exit) ;; *) continue ;; esac
+		start_setup "$setup"
+		for w in "${!workload_names[@]}"; do
+			read -r runs0 ns0 < <(bpf_program_totals)
+			run_workload "$w" >/dev/null || die "${workload_names[$w]} failed under $setup"
+			read -r runs1 ns1 < <(bpf_program_totals)
+			echo "$setup ${workload_names[$w]} $((runs1 - runs0)) $((ns1 - ns0))" >>"$program_ns"
+		done
+		stop_setup
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$stats_before"
+fi
+
 # ---- scrape cost ----------------------------------------------------------
 
 scrapes=$work/scrapes	# pairs series first_s active_s idle_s cpu_ns_per_active rss_kb hwm_kb
@@ -476,6 +506,31 @@ verdict() { # WORKLOAD
 		"$((${exporter_cpu_ns[exporter+events]:-0} / 1000000 / rounds)) ms with the events client (which formats and sends every event);" \
 		"events the client missed (kernel ring full or client too slow, each counted and told): $((events_lost / rounds)) per round."
 	echo
+	if [ -s "$program_ns" ]; then
+		echo "### The exporter's programs: time in the kernel per workload"
+		echo
+		echo "From the kernel's BPF statistics (\`kernel.bpf_stats_enabled\`), one run of each workload"
+		echo "outside the timed rounds: the time all the exporter's programs ran during it, how many"
+		echo "times they ran, and the mean time of one run. A program's work alone, unaffected by"
+		echo "how the rest of the host is scheduled. A run that gives up at once (a file that is not IPC,"
+		echo "a system call that moves nothing) counts as a run too."
+		echo
+		printf '| workload |'
+		for setup in $(awk '{ print $1 }' "$program_ns" | uniq); do
+			case $setup in exporter-sys-exit) setup="\`--hooks=sys-exit\`" ;; exporter) setup="exporter, its default hooks" ;; esac
+			printf ' %s: total | runs | ns per run |' "$setup"
+		done
+		echo
+		printf '|---|'
+		for setup in $(awk '{ print $1 }' "$program_ns" | uniq); do printf -- '---|---|---|'; done
+		echo
+		for w in "${!workload_names[@]}"; do
+			printf '| %s |' "${workload_labels[$w]}"
+			awk -v w="${workload_names[$w]}" '$2 == w { printf " %.1f ms | %d | %.0f |", $4 / 1e6, $3, $3 ? $4 / $3 : 0 }' "$program_ns"
+			echo
+		done
+		echo
+	fi
 	echo "### Scrape cost"
 	echo
 	echo "| process pairs | series of the pairs | first scrape (all series new) | scrape, every pair active (median of 5) | scrape, nothing new (median of 5) | exporter CPU per active scrape | resident after | peak resident | target (< 250 ms, < 64 MiB) |"

@@ -174,7 +174,19 @@ struct inode_head {
 /* The head of an inode; `raw` is INODE_HEAD_BYTES of room (off the stack). */
 static __always_inline int inode_head_of(struct inode *inode, __u8 *raw, struct inode_head *h)
 {
-	if (!inode || bpf_probe_read_kernel(raw, INODE_HEAD_BYTES, inode))
+	if (!inode)
+		return 0;
+	if (rdonly_cast_exists()) {
+		/* a BTF pointer (see current_fd_file_btf): each field one fault-safe load */
+		inode = rdonly_cast(inode, struct inode);
+		h->inode = inode;
+		h->mode = inode->i_mode;
+		h->sb = inode->i_sb;
+		h->ino = inode->i_ino;
+		h->rdev = inode->i_rdev;
+		return 1;
+	}
+	if (bpf_probe_read_kernel(raw, INODE_HEAD_BYTES, inode))
 		return 0;
 	h->inode = inode;
 	h->mode = inode_head_field(raw, inode, i_mode, umode_t);
@@ -215,6 +227,13 @@ static __always_inline int file_head_of(struct file *file, __u8 *raw, struct fil
 	span = end > span ? end : span;
 	end = file_field_end(f_mode, fmode_t);
 	span = end > span ? end : span;
+	if (rdonly_cast_exists()) {
+		file = rdonly_cast(file, struct file);
+		f->inode = file->f_inode;
+		f->private_data = file->private_data;
+		f->mode = file->f_mode;
+		return 1;
+	}
 	if (span > FILE_HEAD_BYTES)
 		span = FILE_HEAD_BYTES;
 	if (bpf_probe_read_kernel(raw, span, file))

@@ -73,7 +73,9 @@ static __always_inline void signal_generated(int sig, struct kernel_siginfo *inf
 	if (sig <= 0 || sig > IPC_SIGNAL_MAX)
 		return;
 	by_current = signal_sent_by_current(info);
-	if (by_current)
+	if (by_current && current_task_btf_exists())
+		endpoint_of_task_btf(&src, bpf_get_current_task_btf());	/* loads, not helper calls */
+	else if (by_current)
 		endpoint_of_current(&src);
 	else
 		endpoint_placeholder(&src, IPC_COMM_KERNEL);

@@ -505,11 +505,11 @@ static __always_inline int unix_dgram_key(struct sock *sk, int is_read, struct p
 /* skb_copy_datagram_iovec: the current thread is receiving this skb. */
 static __always_inline void datagram_being_received(const struct sk_buff *skb)
 {
-	struct sock *sender = BPF_CORE_READ(skb, sk);
+	/* skb is a BTF-typed argument: direct loads, no helper call (every stream receive passes here) */
+	struct sock *sender = skb->sk;
 	__u64 thread, value;
 
-	if (!sender || BPF_CORE_READ(sender, __sk_common.skc_family) != AF_UNIX ||
-	    BPF_CORE_READ_BITFIELD_PROBED(sender, sk_type) != SOCK_DGRAM)
+	if (!sender || sender->__sk_common.skc_family != AF_UNIX || BPF_CORE_READ_BITFIELD(sender, sk_type) != SOCK_DGRAM)
 		return;
 	thread = bpf_get_current_pid_tgid();
 	value = (__u64)sender;
