@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "events/debug_events.h"
@@ -30,7 +31,9 @@
 #define DEFAULT_SERIES_LIMIT 10000
 
 struct exporter_config {
-	const char *listen_address;
+	const char *listen_addresses[HTTP_MAX_LISTENERS];
+	unsigned int nlisten;
+	struct http_limits web;
 	const char *telemetry_path;
 	struct probe_options probe;
 	unsigned int labels;		/* PROCESS_LABEL_* */
@@ -62,6 +65,20 @@ static bool in_initial_pid_namespace(void)
 	return initial;
 }
 
+/*
+ * Each connection is a descriptor: the soft limit (often 1024) is raised
+ * toward the hard one so that the connection limits, not it, bound them.
+ */
+static void raise_file_limit(rlim_t want)
+{
+	struct rlimit files;
+
+	if (getrlimit(RLIMIT_NOFILE, &files) < 0 || files.rlim_cur >= want)
+		return;
+	files.rlim_cur = want < files.rlim_max ? want : files.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &files);
+}
+
 static time_t monotonic_seconds(void)
 {
 	return (time_t)(monotonic_ns() / NS_PER_SECOND);
@@ -69,6 +86,8 @@ static time_t monotonic_seconds(void)
 
 static void usage(FILE *out)
 {
+	const struct http_limits defaults = HTTP_DEFAULT_LIMITS;
+
 	fprintf(out,
 		"usage: ipc_exporter [options]\n"
 		"\n"
@@ -76,7 +95,16 @@ static void usage(FILE *out)
 		"to Prometheus.  Runs as root.\n"
 		"\n"
 		"  --web.listen-address=ADDR   address to serve on: HOST:PORT, :PORT (all\n"
-		"                              interfaces) or [IPV6]:PORT (default %s)\n"
+		"                              interfaces) or [IPV6]:PORT (default %s);\n"
+		"                              repeat it to serve on several\n"
+		"  --web.max-connections=N     connections at once per address, idle keep-alives\n"
+		"                              included (default %u, event streams come on top)\n"
+		"  --web.max-connections-per-client=N\n"
+		"                              connections at once from one client address\n"
+		"                              (default %u; 0: no limit)\n"
+		"  --web.max-requests=N        scrapes served at once; more get 503 (default %u)\n"
+		"  --web.read-header-timeout=S seconds a client has to send its request headers\n"
+		"                              after connecting (default %u)\n"
 		"  --web.telemetry-path=PATH   path of the metrics page (default %s)\n"
 		"  --flow-table-size=N         distinct flows the kernel holds between two drains\n"
 		"                              (default 16384; drained at each scrape and when\n"
@@ -108,12 +136,18 @@ static void usage(FILE *out)
 		"  -v, --verbose               log more, including libbpf's messages\n"
 		"  -h, --help                  show this help\n"
 		"  --version                   show the version\n",
-		DEFAULT_LISTEN_ADDRESS, DEFAULT_TELEMETRY_PATH, DEFAULT_SERIES_LIMIT, DEBUG_EVENTS_PATH,
+		DEFAULT_LISTEN_ADDRESS, defaults.max_connections, defaults.max_connections_per_address,
+		defaults.max_requests, defaults.read_header_seconds, DEFAULT_TELEMETRY_PATH, DEFAULT_SERIES_LIMIT,
+		DEBUG_EVENTS_PATH,
 		DEBUG_EVENTS_MAX_CLIENTS, DEBUG_EVENTS_DEFAULT_CLIENTS);
 }
 
 enum {
 	OPT_LISTEN = 256,
+	OPT_MAX_CONNECTIONS,
+	OPT_MAX_PER_CLIENT,
+	OPT_MAX_REQUESTS,
+	OPT_READ_HEADER_TIMEOUT,
 	OPT_TELEMETRY,
 	OPT_FLOW_TABLE,
 	OPT_PIPE_TABLE,
@@ -132,6 +166,10 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 {
 	static const struct option options[] = {
 		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
+		{ "web.max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "web.max-connections-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
+		{ "web.max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
+		{ "web.read-header-timeout", required_argument, NULL, OPT_READ_HEADER_TIMEOUT },
 		{ "web.telemetry-path", required_argument, NULL, OPT_TELEMETRY },
 		{ "flow-table-size", required_argument, NULL, OPT_FLOW_TABLE },
 		{ "pipe-table-size", required_argument, NULL, OPT_PIPE_TABLE },
@@ -148,14 +186,47 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
-	char err[128];
+	struct listen_address addr;
+	char err[256];
 	int opt;
 
 	opterr = 0;	/* our own one-line messages below */
 	while ((opt = getopt_long(argc, argv, ":vh", options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_LISTEN:
-			cfg->listen_address = optarg;
+			if (cfg->nlisten == HTTP_MAX_LISTENERS) {
+				log_warnx("--web.listen-address: at most %d addresses", HTTP_MAX_LISTENERS);
+				return -1;
+			}
+			for (unsigned int i = 0; i < cfg->nlisten; i++)
+				if (strcmp(cfg->listen_addresses[i], optarg) == 0) {
+					log_warnx("--web.listen-address=%s is given twice", optarg);
+					return -1;
+				}
+			if (listen_address_parse(optarg, &addr, err, sizeof(err)) < 0) {
+				log_warnx("%s", err);
+				return -1;
+			}
+			cfg->listen_addresses[cfg->nlisten++] = optarg;
+			break;
+		case OPT_MAX_CONNECTIONS:
+			if (option_parse_uint("--web.max-connections", optarg, 1, 1u << 16,
+					      &cfg->web.max_connections) < 0)
+				return -1;
+			break;
+		case OPT_MAX_PER_CLIENT:
+			if (option_parse_uint("--web.max-connections-per-client", optarg, 0, 1u << 16,
+					      &cfg->web.max_connections_per_address) < 0)
+				return -1;
+			break;
+		case OPT_MAX_REQUESTS:
+			if (option_parse_uint("--web.max-requests", optarg, 1, 1u << 16, &cfg->web.max_requests) < 0)
+				return -1;
+			break;
+		case OPT_READ_HEADER_TIMEOUT:
+			if (option_parse_uint("--web.read-header-timeout", optarg, 1, 3600,
+					      &cfg->web.read_header_seconds) < 0)
+				return -1;
 			break;
 		case OPT_TELEMETRY:
 			if (optarg[0] != '/' || optarg[1] == '\0') {
@@ -237,6 +308,8 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 			return -1;
 		}
 	}
+	if (!cfg->nlisten)
+		cfg->listen_addresses[cfg->nlisten++] = DEFAULT_LISTEN_ADDRESS;
 	if (optind < argc) {
 		log_warnx("unexpected argument \"%s\" (options start with --)", argv[optind]);
 		return -1;
@@ -253,12 +326,11 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 int main(int argc, char **argv)
 {
 	struct exporter_config cfg = {
-		.listen_address = DEFAULT_LISTEN_ADDRESS,
+		.web = HTTP_DEFAULT_LIMITS,
 		.telemetry_path = DEFAULT_TELEMETRY_PATH,
 		.series_limit = DEFAULT_SERIES_LIMIT,
 		.debug_events_clients = DEBUG_EVENTS_DEFAULT_CLIENTS,
 	};
-	struct listen_address addr;
 	struct flow_collector collector;
 	struct http_server server;
 	struct event_stream *stream = NULL;
@@ -267,7 +339,6 @@ int main(int argc, char **argv)
 	struct timespec tick = { .tv_sec = TICK_SECONDS };
 	struct queue_sweep_counts sweep = { 0 };
 	time_t next_sweep, next_refresh;
-	char err[256];
 	sigset_t stop_signals;
 	int sig, status = 1;
 
@@ -292,20 +363,23 @@ int main(int argc, char **argv)
 		cfg.probe.identities |= IPC_IDENTITY_EXE;
 	if (cfg.labels & PROCESS_LABEL_CGROUP)
 		cfg.probe.identities |= IPC_IDENTITY_CGROUP;
-	if (listen_address_parse(cfg.listen_address, &addr, err, sizeof(err)) < 0) {
-		log_warnx("%s", err);
-		return 2;
-	}
+	raise_file_limit(cfg.web.max_connections * cfg.nlisten + DEBUG_EVENTS_MAX_CLIENTS + 256);
 
-	/* Block the stop signals in every thread; the main thread waits for them. */
+	/* Block the signals in every thread; the main thread waits for them. */
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (probe_open(&probe, &cfg.probe) < 0)
+	/* Before the slow start: a port in use is then the one error, at once. */
+	if (http_server_bind(&server, cfg.listen_addresses, cfg.nlisten) < 0)
 		return 1;
+	if (probe_open(&probe, &cfg.probe) < 0) {
+		http_server_stop(&server);
+		return 1;
+	}
 	local_addresses_refresh(&probe);
 	if (flow_collector_init(&collector, &probe, cfg.labels, cfg.series_limit) < 0) {
 		log_warnx("cannot initialise the collector");
@@ -326,10 +400,9 @@ int main(int argc, char **argv)
 				 "sends apart, so a local client sees its stream's own traffic (filter by mechanism)");
 		if (cfg.debug_events_contents)
 			log_info("--debug.events-contents: %s shows what processes send each other to anyone "
-				 "who can reach %s", DEBUG_EVENTS_PATH, cfg.listen_address);
+				 "who can reach %s", DEBUG_EVENTS_PATH, cfg.listen_addresses[0]);
 	}
-	if (http_server_start(&server, &addr, cfg.listen_address, cfg.telemetry_path, &collector,
-			      debug_events) < 0)
+	if (http_server_start(&server, &cfg.web, cfg.telemetry_path, &collector, debug_events) < 0)
 		goto out_debug_events;
 
 	next_sweep = monotonic_seconds() + QUEUE_SWEEP_SECONDS;
@@ -340,6 +413,8 @@ int main(int argc, char **argv)
 			log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
+		if (sig == SIGHUP)
+			log_info("received SIGHUP: no configuration file to re-read");
 		/* However rarely Prometheus scrapes, a filling table is drained before it overflows. */
 		flow_collector_drain_if_filling(&collector);
 		probe_tick(&probe);
@@ -361,6 +436,7 @@ int main(int argc, char **argv)
 	debug_events_shutdown(debug_events);
 	http_server_stop(&server);
 out_debug_events:
+	http_server_stop(&server);	/* the sockets, if it never started */
 	debug_events_close(debug_events);
 out_stream:
 	event_stream_close(stream);
@@ -368,5 +444,6 @@ out_collector:
 	flow_collector_free(&collector);
 out_probe:
 	probe_close(&probe);
+	http_server_stop(&server);
 	return status;
 }

@@ -24,7 +24,7 @@
  */
 #define CLIENT_BUFFER_BYTES (1u << 20)
 #define CLIENT_RESUME_BYTES (CLIENT_BUFFER_BYTES / 2)
-/* A waiting reader wakes this often to look at its client and at shutdown. */
+/* A waiting stream is looked at this often: has its client gone, is a keep-alive due. */
 #define WAIT_SECONDS 1
 /*
  * Silence after which a stream sends a keep-alive: one empty line.
@@ -46,8 +46,9 @@ struct client {
 	struct event_subscriber sub;	/* sub.filter: the query string */
 	struct client *prev, *next;	/* owner->clients, under owner->lock */
 	int fd;				/* the connection's socket */
+	struct MHD_Connection *conn;
 	pthread_mutex_t lock;		/* guards what follows */
-	pthread_cond_t ready;		/* bytes queued, the stream ended, or shutdown */
+	bool suspended;			/* nothing to send: libmicrohttpd leaves the connection be until woken */
 	struct strbuf queue;		/* formatted lines; [head, len) not yet handed to MHD */
 	size_t head;
 	uint64_t events;		/* queued, for count= */
@@ -65,7 +66,9 @@ struct debug_events {
 	bool allow_contents;
 	uint32_t self_tgid;
 	pthread_mutex_t lock;		/* guards clients and nclients */
-	pthread_cond_t gone;		/* a client left */
+	pthread_cond_t gone;		/* a client left; the ticker's sleep */
+	pthread_t ticker;
+	bool ticker_joined;
 	struct client *clients;
 	unsigned int nclients;		/* also read without the lock, atomically */
 	bool closing;			/* atomic */
@@ -162,6 +165,19 @@ static bool has_room(struct client *c)
 	return !c->overflowing && pending(c) < CLIENT_BUFFER_BYTES;
 }
 
+/*
+ * Something to send, the stream's end, or a look at the client: a
+ * suspended connection goes back into libmicrohttpd's loop, which calls
+ * read_stream.  Under c->lock, as read_stream suspends under it.
+ */
+static void wake(struct client *c)
+{
+	if (!c->suspended)
+		return;
+	c->suspended = false;
+	MHD_resume_connection(c->conn);
+}
+
 /* On the stream's thread, shared by every consumer: never waits for the client. */
 static void deliver(void *ctx, const struct ipc_event *e, const unsigned char *content, int64_t wall_ns)
 {
@@ -189,7 +205,7 @@ static void deliver(void *ctx, const struct ipc_event *e, const unsigned char *c
 	c->events++;
 	if (f->count && c->events >= f->count)
 		c->done = true;
-	pthread_cond_signal(&c->ready);
+	wake(c);
 out:
 	pthread_mutex_unlock(&c->lock);
 }
@@ -204,7 +220,7 @@ static void lost(void *ctx, unsigned int mechanism, uint64_t count, int64_t wall
 	if (!c->done) {
 		c->ring_lost[mechanism] += count;
 		if (has_room(c) && queue_losses(c, wall_ns))
-			pthread_cond_signal(&c->ready);
+			wake(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 }
@@ -251,17 +267,14 @@ static bool keepalive_due(const struct client *c)
 }
 
 /*
- * MHD's content reader, on the client's own connection thread.  Returning
- * 0 would not make MHD wait: with its own threads it asks again at once, a
- * busy loop (0 is only for external polling or suspended connections, and
- * thread-per-connection cannot suspend).  So it blocks here, as
- * thread-per-connection allows, waking every WAIT_SECONDS to look at the
- * client and at shutdown.
+ * MHD's content reader.  It must not block (one thread serves many
+ * connections): with nothing to send, the connection is suspended and 0
+ * returned, the pattern libmicrohttpd prescribes; wake() resumes it when
+ * there is, and the ticker every WAIT_SECONDS to look at the client.
  */
 static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct client *c = cls;
-	struct timespec deadline;
 	ssize_t n;
 
 	(void)pos;
@@ -287,24 +300,15 @@ static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
 			n = 1;
 			break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += WAIT_SECONDS;
-		pthread_cond_timedwait(&c->ready, &c->lock, &deadline);
+		c->suspended = true;
+		MHD_suspend_connection(c->conn);
+		n = 0;
+		break;
 	}
 	if (n > 0)
 		clock_gettime(CLOCK_MONOTONIC, &c->last_output);
 	pthread_mutex_unlock(&c->lock);
 	return n;
-}
-
-/* HEAD: the headers a GET would get, and no body. */
-static ssize_t read_nothing(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	(void)cls;
-	(void)pos;
-	(void)buf;
-	(void)max;
-	return MHD_CONTENT_READER_END_OF_STREAM;
 }
 
 static void free_client(void *cls)
@@ -324,7 +328,6 @@ static void free_client(void *cls)
 	__atomic_sub_fetch(&d->nclients, 1, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&d->gone);
 	pthread_mutex_unlock(&d->lock);
-	pthread_cond_destroy(&c->ready);
 	pthread_mutex_destroy(&c->lock);
 	strbuf_free(&c->queue);
 	free(c);
@@ -343,13 +346,19 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	return ret;
 }
 
-static enum MHD_Result reply_stream(struct MHD_Connection *conn, const struct event_filter *f,
-				    MHD_ContentReaderCallback reader, struct client *c)
+/*
+ * The stream, or for HEAD (c NULL) its headers alone: an empty body, not
+ * a chunked one, so the connection stays good for the next request.
+ */
+static enum MHD_Result reply_stream(struct MHD_Connection *conn, const struct event_filter *f, struct client *c)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, reader, c, c ? free_client : NULL);
+	if (c)
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, read_stream, c, free_client);
+	else
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		if (c)
 			free_client(c);
@@ -389,7 +398,6 @@ static struct client *add_client(struct debug_events *d, struct MHD_Connection *
 				 char *err, size_t errlen)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	pthread_condattr_t attr;
 	struct client *c;
 
 	pthread_mutex_lock(&d->lock);
@@ -413,11 +421,8 @@ static struct client *add_client(struct debug_events *d, struct MHD_Connection *
 	c->owner = d;
 	c->sub = (struct event_subscriber){ .filter = *f, .deliver = deliver, .lost = lost, .ctx = c };
 	c->fd = info ? info->connect_fd : -1;
+	c->conn = conn;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->ready, &attr);
-	pthread_condattr_destroy(&attr);
 	clock_gettime(CLOCK_MONOTONIC, &c->last_output);
 	c->next = d->clients;
 	if (d->clients)
@@ -443,11 +448,37 @@ enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection
 	}
 	/* HEAD streams nothing, so it takes no slot. */
 	if (head)
-		return reply_stream(conn, &q.filter, read_nothing, NULL);
+		return reply_stream(conn, &q.filter, NULL);
 	c = add_client(d, conn, &q.filter, reply, sizeof(reply));
 	if (!c)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, reply);
-	return reply_stream(conn, &q.filter, read_stream, c);
+	return reply_stream(conn, &q.filter, c);
+}
+
+/* Wakes every waiting stream: each looks at its client, a keep-alive, and at shutdown. */
+static void wake_all(struct debug_events *d)
+{
+	for (struct client *c = d->clients; c; c = c->next) {
+		pthread_mutex_lock(&c->lock);
+		wake(c);
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+static void *ticker(void *arg)
+{
+	struct debug_events *d = arg;
+	struct timespec next;
+
+	pthread_mutex_lock(&d->lock);
+	while (!closing(d)) {
+		wake_all(d);
+		clock_gettime(CLOCK_MONOTONIC, &next);
+		next.tv_sec += WAIT_SECONDS;
+		pthread_cond_timedwait(&d->gone, &d->lock, &next);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
 }
 
 int debug_events_open(struct debug_events **out, struct event_stream *stream, unsigned int max_clients,
@@ -468,6 +499,12 @@ int debug_events_open(struct debug_events **out, struct event_stream *stream, un
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&d->gone, &attr);
 	pthread_condattr_destroy(&attr);
+	if (pthread_create(&d->ticker, NULL, ticker, d) != 0) {
+		pthread_cond_destroy(&d->gone);
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+		return -ENOMEM;
+	}
 	*out = d;
 	return 0;
 }
@@ -480,12 +517,9 @@ void debug_events_shutdown(struct debug_events *d)
 		return;
 	pthread_mutex_lock(&d->lock);
 	__atomic_store_n(&d->closing, true, __ATOMIC_RELEASE);
-	/* Readers end their streams at once, after what is already queued. */
-	for (struct client *c = d->clients; c; c = c->next) {
-		pthread_mutex_lock(&c->lock);
-		pthread_cond_signal(&c->ready);
-		pthread_mutex_unlock(&c->lock);
-	}
+	/* Streams end at once, after what is already queued. */
+	wake_all(d);
+	pthread_cond_broadcast(&d->gone);	/* the ticker ends */
 	/*
 	 * Stopping the daemon shuts every socket down at once, cutting streams
 	 * before their last chunk: give them a moment to end properly.  A
@@ -496,12 +530,22 @@ void debug_events_shutdown(struct debug_events *d)
 	while (d->clients && pthread_cond_timedwait(&d->gone, &d->lock, &deadline) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&d->lock);
+	pthread_join(d->ticker, NULL);
+	d->ticker_joined = true;
 }
 
 void debug_events_close(struct debug_events *d)
 {
 	if (!d)
 		return;
+	if (!d->ticker_joined) {
+		/* not shut down (a failed start): the ticker still runs */
+		__atomic_store_n(&d->closing, true, __ATOMIC_RELEASE);
+		pthread_mutex_lock(&d->lock);
+		pthread_cond_broadcast(&d->gone);
+		pthread_mutex_unlock(&d->lock);
+		pthread_join(d->ticker, NULL);
+	}
 	/* Cannot happen once MHD has stopped; if it did, a leak beats a client using freed memory. */
 	if (d->clients) {
 		log_warnx("%u " DEBUG_EVENTS_PATH " clients still open at shutdown", d->nclients);

@@ -329,7 +329,21 @@ static void render_debug_events(struct strbuf *out, const struct page_event_coun
 	}
 }
 
-int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events, struct strbuf *out)
+static void render_http(struct strbuf *out, const struct page_http_counts *http)
+{
+	if (!http)
+		return;
+	render_counter(out, "ipc_exporter_http_slow_clients_cut_total",
+		       "Connections closed because they did not send their request headers in time "
+		       "(--web.read-header-timeout after connecting, or the idle timeout after an answer).",
+		       http->slow_clients_cut);
+	render_counter(out, "ipc_exporter_http_scrapes_refused_total",
+		       "Scrapes answered 503 because --web.max-requests were being served already.",
+		       http->scrapes_refused);
+}
+
+int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events,
+			const struct page_http_counts *http, struct strbuf *out)
 {
 	struct timespec start, end;
 	struct table_fill queues;
@@ -350,6 +364,7 @@ int metrics_page_render(struct flow_collector *c, const struct page_event_counts
 	pthread_mutex_unlock(&c->lock);
 
 	render_debug_events(out, events);
+	render_http(out, http);
 	process_stats_render(out);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	render_gauge(out, "ipc_exporter_scrape_duration_seconds",

@@ -16,10 +16,18 @@ struct page_event_counts {
 	uint64_t kernel_lost[IPC_MECHANISM_COUNT];	/* events the kernel ring buffer had no room for */
 };
 
+/* What the HTTP server refused or cut, for its families on the page. */
+struct page_http_counts {
+	uint64_t slow_clients_cut;	/* connections that missed the deadline for their request headers */
+	uint64_t scrapes_refused;	/* 503s past --web.max-requests */
+};
+
 /*
  * Drains the kernel and writes the whole page; events is NULL while
- * /debug/events is off.  0 or a negative errno.
+ * /debug/events is off, http NULL outside the HTTP server.  0 or a
+ * negative errno.
  */
-int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events, struct strbuf *out);
+int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events,
+			const struct page_http_counts *http, struct strbuf *out);
 
 #endif

@@ -13,11 +13,15 @@
 #include "metrics/exposition.h"
 #include "metrics/metrics_page.h"
 #include "util/log.h"
+#include "web/connection_guard.h"
 #include "web/gzip.h"
 #include "web/http_server.h"
+#include "web/listen_socket.h"
 
-#define HTTP_CONNECTION_LIMIT 64
+/* Silence after which libmicrohttpd closes a connection; also the most a keep-alive may wait. */
 #define HTTP_IDLE_TIMEOUT_SECONDS 30
+/* Threads per listener, each with its own epoll set: a scrape being written holds one. */
+#define HTTP_THREADS 4
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status, const char *type,
 				 const char *body)
@@ -68,14 +72,18 @@ static const struct page_event_counts *page_event_counts(const struct debug_even
 	return out;
 }
 
-static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result render_metrics(struct http_server *s, struct MHD_Connection *conn)
 {
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	struct strbuf page = { 0 }, packed = { 0 };
 	struct page_event_counts events;
+	struct page_http_counts http = {
+		.slow_clients_cut = connection_guard_cut(s->guard),
+		.scrapes_refused = __atomic_load_n(&s->scrapes_refused, __ATOMIC_RELAXED),
+	};
 
 	if (metrics_page_render(s->collector, s->debug_events ? page_event_counts(s->debug_events, &events) : NULL,
-				&page) < 0) {
+				&http, &page) < 0) {
 		strbuf_free(&page);
 		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
 				 "error: could not render the metrics page (out of memory)\n");
@@ -86,6 +94,24 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	}
 	strbuf_free(&packed);
 	return send_buffer(conn, &page, false);
+}
+
+/* At most max_requests pages are written at once: each holds a thread and a page's memory. */
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
+{
+	char reply[160];
+	enum MHD_Result ret;
+
+	if (__atomic_add_fetch(&s->scrapes_in_flight, 1, __ATOMIC_ACQ_REL) > s->limits.max_requests) {
+		__atomic_sub_fetch(&s->scrapes_in_flight, 1, __ATOMIC_ACQ_REL);
+		__atomic_add_fetch(&s->scrapes_refused, 1, __ATOMIC_RELAXED);
+		snprintf(reply, sizeof(reply), "error: %u scrapes are being served already (--web.max-requests)\n",
+			 s->limits.max_requests);
+		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", reply);
+	}
+	ret = render_metrics(s, conn);
+	__atomic_sub_fetch(&s->scrapes_in_flight, 1, __ATOMIC_ACQ_REL);
+	return ret;
 }
 
 static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *conn)
@@ -102,6 +128,13 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
 	return send_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
 }
 
+static int connection_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return info ? info->connect_fd : -1;
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				      const char *version, const char *upload_data, size_t *upload_data_size,
 				      void **request_state)
@@ -114,6 +147,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	/* The first call only announces the headers; answer on the second. */
 	if (*request_state == NULL) {
 		*request_state = &first_call_marker;
+		connection_guard_request_read(s->guard, connection_fd(conn));
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -132,6 +166,29 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "error: not found\n");
 }
 
+static void connection_changed(void *cls, struct MHD_Connection *conn, void **socket_context,
+			       enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		connection_guard_started(s->guard, connection_fd(conn));
+	else
+		connection_guard_closed(s->guard, connection_fd(conn));
+}
+
+/* A keep-alive connection's next request is due within the idle timeout. */
+static void request_completed(void *cls, struct MHD_Connection *conn, void **request_state,
+			      enum MHD_RequestTerminationCode code)
+{
+	struct http_server *s = cls;
+
+	(void)request_state;
+	if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		connection_guard_request_done(s->guard, connection_fd(conn));
+}
+
 static void log_mhd_error(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -142,79 +199,100 @@ static void log_mhd_error(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", line);
 }
 
-static int open_listen_socket(const struct listen_address *addr, const char *text)
+int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n)
 {
-	int one = 1, zero = 0;
-	int fd = socket(addr->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0) {
-		log_warn("cannot create a socket for %s", text);
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (addr->all_interfaces)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (const struct sockaddr *)&addr->addr, addr->addrlen) < 0) {
-		if (errno == EADDRINUSE)
-			log_warnx("cannot listen on %s: the port is already in use (another exporter? "
-				  "choose one with --web.listen-address)", text);
-		else
-			log_warn("cannot listen on %s", text);
-		close(fd);
-		return -1;
-	}
-	if (listen(fd, 64) < 0) {
-		log_warn("cannot listen on %s", text);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int http_server_start(struct http_server *s, const struct listen_address *addr, const char *address_text,
-		      const char *telemetry_path, struct flow_collector *collector,
-		      struct debug_events *debug_events)
-{
-	unsigned int connections = HTTP_CONNECTION_LIMIT;
-	struct debug_events_stats debug;
+	struct listen_address addr;
+	char err[256];
 
 	memset(s, 0, sizeof(*s));
+	if (n > HTTP_MAX_LISTENERS) {
+		log_warnx("--web.listen-address: at most %d addresses", HTTP_MAX_LISTENERS);
+		return -1;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct http_listener *l = &s->listeners[i];
+
+		l->address = addresses[i];
+		l->fd = -1;
+		s->nlisteners = i + 1;
+		if (listen_address_parse(addresses[i], &addr, err, sizeof(err)) < 0) {
+			log_warnx("%s", err);
+			goto fail;
+		}
+		l->fd = listen_socket_open(&addr, addresses[i]);
+		if (l->fd < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	http_server_stop(s);
+	return -1;
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *s, int fd, unsigned int connections)
+{
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+					MHD_USE_ERROR_LOG,
+				0, NULL, NULL, handle_request, s,
+				MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
+				MHD_OPTION_CONNECTION_LIMIT, connections,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->limits.max_connections_per_address,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_SECONDS,
+				MHD_OPTION_NOTIFY_CONNECTION, connection_changed, s,
+				MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+				MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL,
+				MHD_OPTION_END);
+}
+
+int http_server_start(struct http_server *s, const struct http_limits *limits, const char *telemetry_path,
+		      struct flow_collector *collector, struct debug_events *debug_events)
+{
+	unsigned int connections = limits->max_connections;
+	struct debug_events_stats debug;
+
 	s->collector = collector;
 	s->debug_events = debug_events;
+	s->telemetry_path = telemetry_path;
+	s->limits = *limits;
 	/* Event streams stay open: room for all of them on top, so scrapes always get in. */
 	if (debug_events) {
 		debug_events_stats(debug_events, &debug);
 		connections += debug.max_clients;
 	}
-	s->telemetry_path = telemetry_path;
-	s->listen_fd = open_listen_socket(addr, address_text);
-	if (s->listen_fd < 0)
-		return -1;
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-					     MHD_USE_ERROR_LOG,
-				     0, NULL, NULL, handle_request, s,
-				     MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-				     MHD_OPTION_CONNECTION_LIMIT, connections,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_SECONDS,
-				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL,
-				     MHD_OPTION_END);
-	if (!s->daemon) {
-		log_warnx("cannot start the HTTP server on %s", address_text);
-		close(s->listen_fd);
+	if (connection_guard_open(&s->guard, limits->read_header_seconds, HTTP_IDLE_TIMEOUT_SECONDS) < 0) {
+		log_warnx("cannot start the HTTP server: out of memory");
 		return -1;
 	}
-	s->listen_fd = -1;	/* the daemon owns and closes it now */
-	log_info("listening on %s, metrics at %s%s", address_text, telemetry_path,
-		 debug_events ? ", events at " DEBUG_EVENTS_PATH : "");
+	for (unsigned int i = 0; i < s->nlisteners; i++) {
+		struct http_listener *l = &s->listeners[i];
+
+		l->daemon = start_daemon(s, l->fd, connections);
+		if (!l->daemon) {
+			log_warnx("cannot start the HTTP server on %s", l->address);
+			http_server_stop(s);
+			return -1;
+		}
+		l->fd = -1;	/* the daemon owns and closes it now */
+		log_info("listening on %s, metrics at %s%s", l->address, telemetry_path,
+			 debug_events ? ", events at " DEBUG_EVENTS_PATH : "");
+	}
 	return 0;
 }
 
 void http_server_stop(struct http_server *s)
 {
-	if (s->daemon)
-		MHD_stop_daemon(s->daemon);
-	if (s->listen_fd >= 0)
-		close(s->listen_fd);
-	s->daemon = NULL;
-	s->listen_fd = -1;
+	for (unsigned int i = 0; i < s->nlisteners; i++) {
+		struct http_listener *l = &s->listeners[i];
+
+		if (l->daemon)
+			MHD_stop_daemon(l->daemon);
+		if (l->fd >= 0)
+			close(l->fd);
+		l->daemon = NULL;
+		l->fd = -1;
+	}
+	/* after the daemons: their last connections report closing to it */
+	connection_guard_close(s->guard);
+	s->guard = NULL;
 }
