@@ -340,6 +340,10 @@ static void render_http(struct strbuf *out, const struct page_http_counts *http)
 	render_counter(out, "ipc_exporter_http_scrapes_refused_total",
 		       "Scrapes answered 503 because --web.max-requests were being served already.",
 		       http->scrapes_refused);
+	render_counter(out, "ipc_exporter_http_scrapes_shared_total",
+		       "Scrapes answered with the page of another that came at the same time (one drain for "
+		       "both).",
+		       http->scrapes_shared);
 }
 
 int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events,

@@ -20,6 +20,7 @@ struct page_event_counts {
 struct page_http_counts {
 	uint64_t slow_clients_cut;	/* connections that missed the deadline for their request headers */
 	uint64_t scrapes_refused;	/* 503s past --web.max-requests */
+	uint64_t scrapes_shared;	/* answered with the page of a scrape that came at the same time */
 };
 
 /*

@@ -17,6 +17,8 @@
 #include "web/gzip.h"
 #include "web/http_server.h"
 #include "web/listen_socket.h"
+#include "web/shared_page.h"
+#include "util/monotonic.h"
 
 /* Silence after which libmicrohttpd closes a connection; also the most a keep-alive may wait. */
 #define HTTP_IDLE_TIMEOUT_SECONDS 30
@@ -72,18 +74,27 @@ static const struct page_event_counts *page_event_counts(const struct debug_even
 	return out;
 }
 
-static enum MHD_Result render_metrics(struct http_server *s, struct MHD_Connection *conn)
+/* shared_page's render: drain and write the page. */
+static int render_page(void *ctx, struct strbuf *page)
 {
-	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	struct strbuf page = { 0 }, packed = { 0 };
+	struct http_server *s = ctx;
 	struct page_event_counts events;
 	struct page_http_counts http = {
 		.slow_clients_cut = connection_guard_cut(s->guard),
 		.scrapes_refused = __atomic_load_n(&s->scrapes_refused, __ATOMIC_RELAXED),
+		.scrapes_shared = __atomic_load_n(&s->page.shared, __ATOMIC_RELAXED),
 	};
 
-	if (metrics_page_render(s->collector, s->debug_events ? page_event_counts(s->debug_events, &events) : NULL,
-				&http, &page) < 0) {
+	return metrics_page_render(s->collector, s->debug_events ? page_event_counts(s->debug_events, &events) : NULL,
+				   &http, page);
+}
+
+static enum MHD_Result render_metrics(struct http_server *s, struct MHD_Connection *conn, uint64_t arrived_ns)
+{
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	struct strbuf page = { 0 }, packed = { 0 };
+
+	if (shared_page_get(&s->page, arrived_ns, render_page, s, &page) < 0) {
 		strbuf_free(&page);
 		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
 				 "error: could not render the metrics page (out of memory)\n");
@@ -109,7 +120,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 			 s->limits.max_requests);
 		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", reply);
 	}
-	ret = render_metrics(s, conn);
+	ret = render_metrics(s, conn, monotonic_ns());
 	__atomic_sub_fetch(&s->scrapes_in_flight, 1, __ATOMIC_ACQ_REL);
 	return ret;
 }
@@ -255,6 +266,8 @@ int http_server_start(struct http_server *s, const struct http_limits *limits, c
 	s->debug_events = debug_events;
 	s->telemetry_path = telemetry_path;
 	s->limits = *limits;
+	shared_page_init(&s->page);
+	s->page_ready = true;
 	/* Event streams stay open: room for all of them on top, so scrapes always get in. */
 	if (debug_events) {
 		debug_events_stats(debug_events, &debug);
@@ -295,4 +308,7 @@ void http_server_stop(struct http_server *s)
 	/* after the daemons: their last connections report closing to it */
 	connection_guard_close(s->guard);
 	s->guard = NULL;
+	if (s->page_ready)
+		shared_page_free(&s->page);
+	s->page_ready = false;
 }

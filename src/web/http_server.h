@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "web/listen_address.h"
+#include "web/shared_page.h"
 
 struct connection_guard;
 struct debug_events;
@@ -43,6 +44,8 @@ struct http_server {
 	struct http_limits limits;
 	unsigned int scrapes_in_flight;		/* atomic */
 	uint64_t scrapes_refused;		/* atomic */
+	struct shared_page page;		/* concurrent scrapes share a drain */
+	bool page_ready;
 };
 
 /*
