@@ -34,6 +34,7 @@ struct exporter_config {
 	const char *listen_addresses[HTTP_MAX_LISTENERS];
 	unsigned int nlisten;
 	struct http_limits web;
+	const char *web_config_file;
 	const char *telemetry_path;
 	struct probe_options probe;
 	unsigned int labels;		/* PROCESS_LABEL_* */
@@ -97,6 +98,10 @@ static void usage(FILE *out)
 		"  --web.listen-address=ADDR   address to serve on: HOST:PORT, :PORT (all\n"
 		"                              interfaces) or [IPV6]:PORT (default %s);\n"
 		"                              repeat it to serve on several\n"
+		"  --web.config.file=FILE      TLS, response headers and basic authentication,\n"
+		"                              in the exporter-toolkit format Prometheus's\n"
+		"                              exporters share; re-read on SIGHUP, and its\n"
+		"                              certificates when their files change\n"
 		"  --web.max-connections=N     connections at once per address, idle keep-alives\n"
 		"                              included (default %u, event streams come on top)\n"
 		"  --web.max-connections-per-client=N\n"
@@ -130,8 +135,8 @@ static void usage(FILE *out)
 		"                              one per line, filtered by the query string\n"
 		"                              (off by default)\n"
 		"  --debug.events-contents     let its clients ask for the first bytes that\n"
-		"                              moved (contents=N): anyone who can reach the\n"
-		"                              listen address can then read them\n"
+		"                              moved (contents=N); needs the listen addresses\n"
+		"                              on loopback, or users in --web.config.file\n"
 		"  --debug.events-clients=N    event clients at once, 1 to %d (default %d)\n"
 		"  -v, --verbose               log more, including libbpf's messages\n"
 		"  -h, --help                  show this help\n"
@@ -145,6 +150,7 @@ static void usage(FILE *out)
 enum {
 	OPT_LISTEN = 256,
 	OPT_MAX_CONNECTIONS,
+	OPT_WEB_CONFIG,
 	OPT_MAX_PER_CLIENT,
 	OPT_MAX_REQUESTS,
 	OPT_READ_HEADER_TIMEOUT,
@@ -167,6 +173,7 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 	static const struct option options[] = {
 		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
 		{ "web.max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
 		{ "web.max-connections-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
 		{ "web.max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
 		{ "web.read-header-timeout", required_argument, NULL, OPT_READ_HEADER_TIMEOUT },
@@ -208,6 +215,13 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 				return -1;
 			}
 			cfg->listen_addresses[cfg->nlisten++] = optarg;
+			break;
+		case OPT_WEB_CONFIG:
+			if (!*optarg) {
+				log_warnx("--web.config.file needs a file name");
+				return -1;
+			}
+			cfg->web_config_file = optarg;
 			break;
 		case OPT_MAX_CONNECTIONS:
 			if (option_parse_uint("--web.max-connections", optarg, 1, 1u << 16,
@@ -398,11 +412,9 @@ int main(int argc, char **argv)
 		if (!in_initial_pid_namespace())
 			log_info("--debug.events: in a pid namespace of its own the exporter cannot tell its own "
 				 "sends apart, so a local client sees its stream's own traffic (filter by mechanism)");
-		if (cfg.debug_events_contents)
-			log_info("--debug.events-contents: %s shows what processes send each other to anyone "
-				 "who can reach %s", DEBUG_EVENTS_PATH, cfg.listen_addresses[0]);
 	}
-	if (http_server_start(&server, &cfg.web, cfg.telemetry_path, &collector, debug_events) < 0)
+	if (http_server_start(&server, &cfg.web, cfg.web_config_file, cfg.debug_events_contents, cfg.telemetry_path,
+			      &collector, debug_events) < 0)
 		goto out_debug_events;
 
 	next_sweep = monotonic_seconds() + QUEUE_SWEEP_SECONDS;
@@ -413,8 +425,11 @@ int main(int argc, char **argv)
 			log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
-		if (sig == SIGHUP)
-			log_info("received SIGHUP: no configuration file to re-read");
+		if (sig == SIGHUP) {
+			log_info("received SIGHUP: re-reading the configuration");
+			http_server_reload(&server);
+		}
+		http_server_tick(&server);
 		/* However rarely Prometheus scrapes, a filling table is drained before it overflows. */
 		flow_collector_drain_if_filling(&collector);
 		probe_tick(&probe);

@@ -333,7 +333,19 @@ static void free_client(void *cls)
 	free(c);
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status, const char *body)
+struct decoration {
+	void (*decorate)(void *ctx, struct MHD_Response *r);
+	void *ctx;
+};
+
+static void decorate(const struct decoration *how, struct MHD_Response *r)
+{
+	if (how->decorate)
+		how->decorate(how->ctx, r);
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status, const char *body,
+				  const struct decoration *how)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
@@ -341,6 +353,7 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	decorate(how, r);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -350,7 +363,8 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
  * The stream, or for HEAD (c NULL) its headers alone: an empty body, not
  * a chunked one, so the connection stays good for the next request.
  */
-static enum MHD_Result reply_stream(struct MHD_Connection *conn, const struct event_filter *f, struct client *c)
+static enum MHD_Result reply_stream(struct MHD_Connection *conn, const struct event_filter *f, struct client *c,
+				    const struct decoration *how)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -367,6 +381,7 @@ static enum MHD_Result reply_stream(struct MHD_Connection *conn, const struct ev
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				f->format == EVENT_FORMAT_JSON ? "application/x-ndjson" : "text/plain; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	decorate(how, r);
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);	/* the last reference, if queueing failed: free_client runs */
 	return ret;
@@ -434,8 +449,10 @@ static struct client *add_client(struct debug_events *d, struct MHD_Connection *
 	return c;
 }
 
-enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection *conn, bool head)
+enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection *conn, bool head,
+				   void (*decorate_fn)(void *ctx, struct MHD_Response *r), void *ctx)
 {
+	const struct decoration how = { decorate_fn, ctx };
 	struct query q = { .allow_contents = d->allow_contents };
 	char reply[sizeof(q.err) + 16];
 	struct client *c;
@@ -444,15 +461,15 @@ enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, parse_param, &q);
 	if (q.failed) {
 		snprintf(reply, sizeof(reply), "error: %s\n", q.err);
-		return reply_text(conn, MHD_HTTP_BAD_REQUEST, reply);
+		return reply_text(conn, MHD_HTTP_BAD_REQUEST, reply, &how);
 	}
 	/* HEAD streams nothing, so it takes no slot. */
 	if (head)
-		return reply_stream(conn, &q.filter, NULL);
+		return reply_stream(conn, &q.filter, NULL, &how);
 	c = add_client(d, conn, &q.filter, reply, sizeof(reply));
 	if (!c)
-		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, reply);
-	return reply_stream(conn, &q.filter, c);
+		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, reply, &how);
+	return reply_stream(conn, &q.filter, c, &how);
 }
 
 /* Wakes every waiting stream: each looks at its client, a keep-alive, and at shutdown. */
@@ -532,6 +549,25 @@ void debug_events_shutdown(struct debug_events *d)
 	pthread_mutex_unlock(&d->lock);
 	pthread_join(d->ticker, NULL);
 	d->ticker_joined = true;
+}
+
+void debug_events_end_daemon_streams(struct debug_events *d, struct MHD_Daemon *daemon)
+{
+	const union MHD_ConnectionInfo *info;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->lock);
+	for (struct client *c = d->clients; c; c = c->next) {
+		info = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_DAEMON);
+		if (!info || info->daemon != daemon)
+			continue;
+		pthread_mutex_lock(&c->lock);
+		c->done = true;
+		wake(c);
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 void debug_events_close(struct debug_events *d)

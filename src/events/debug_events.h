@@ -48,7 +48,11 @@ void debug_events_shutdown(struct debug_events *d);
 void debug_events_close(struct debug_events *d);
 
 /* Answers GET or HEAD /debug/events on a thread-per-connection daemon. */
-enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection *conn, bool head);
+/* decorate(ctx, response) adds what every answer carries (configured headers). */
+enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection *conn, bool head,
+				   void (*decorate)(void *ctx, struct MHD_Response *r), void *ctx);
+/* Ends the streams a daemon serves (its configuration was replaced); d may be NULL. */
+void debug_events_end_daemon_streams(struct debug_events *d, struct MHD_Daemon *daemon);
 
 void debug_events_stats(const struct debug_events *d, struct debug_events_stats *out);
 

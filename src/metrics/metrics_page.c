@@ -344,6 +344,12 @@ static void render_http(struct strbuf *out, const struct page_http_counts *http)
 		       "Scrapes answered with the page of another that came at the same time (one drain for "
 		       "both).",
 		       http->scrapes_shared);
+	render_count_gauge(out, "ipc_exporter_web_config_last_reload_successful",
+			   "1 if the last load of --web.config.file (at start, SIGHUP, or a certificate rotation) "
+			   "took, 0 if it failed and the previous configuration stays in force.",
+			   http->config_reload_ok);
+	render_gauge(out, "ipc_exporter_web_config_last_reload_success_timestamp_seconds",
+		     "When the web configuration in force was loaded.", (double)http->config_reload_time);
 }
 
 int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events,

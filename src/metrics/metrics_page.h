@@ -21,6 +21,8 @@ struct page_http_counts {
 	uint64_t slow_clients_cut;	/* connections that missed the deadline for their request headers */
 	uint64_t scrapes_refused;	/* 503s past --web.max-requests */
 	uint64_t scrapes_shared;	/* answered with the page of a scrape that came at the same time */
+	bool config_reload_ok;		/* the last (re)load of --web.config.file took */
+	int64_t config_reload_time;	/* the last one that did, seconds since the epoch */
 };
 
 /*

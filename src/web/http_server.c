@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -18,15 +19,18 @@
 #include "web/http_server.h"
 #include "web/listen_socket.h"
 #include "web/shared_page.h"
+#include "web/web_site.h"
 #include "util/monotonic.h"
 
 /* Silence after which libmicrohttpd closes a connection; also the most a keep-alive may wait. */
 #define HTTP_IDLE_TIMEOUT_SECONDS 30
 /* Threads per listener, each with its own epoll set: a scrape being written holds one. */
 #define HTTP_THREADS 4
+/* How often the certificate files are looked at for a rotation. */
+#define TLS_LOOK_SECONDS 5
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status, const char *type,
-				 const char *body)
+static enum MHD_Result send_text(struct web_site *site, struct MHD_Connection *conn, unsigned int status,
+				 const char *type, const char *body)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
 								MHD_RESPMEM_MUST_COPY);
@@ -35,6 +39,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int statu
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	web_site_decorate(site, r);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(conn, status, r);
@@ -43,7 +48,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int statu
 }
 
 /* Hands the buffer's memory to libmicrohttpd. */
-static enum MHD_Result send_buffer(struct MHD_Connection *conn, struct strbuf *body, bool gzipped)
+static enum MHD_Result send_buffer(struct web_site *site, struct MHD_Connection *conn, struct strbuf *body,
+				   bool gzipped)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret;
@@ -57,6 +63,7 @@ static enum MHD_Result send_buffer(struct MHD_Connection *conn, struct strbuf *b
 	if (gzipped)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	web_site_decorate(site, r);
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -83,33 +90,37 @@ static int render_page(void *ctx, struct strbuf *page)
 		.slow_clients_cut = connection_guard_cut(s->guard),
 		.scrapes_refused = __atomic_load_n(&s->scrapes_refused, __ATOMIC_RELAXED),
 		.scrapes_shared = __atomic_load_n(&s->page.shared, __ATOMIC_RELAXED),
+		.config_reload_ok = __atomic_load_n(&s->reload_ok, __ATOMIC_RELAXED),
+		.config_reload_time = __atomic_load_n(&s->reload_time, __ATOMIC_RELAXED),
 	};
 
 	return metrics_page_render(s->collector, s->debug_events ? page_event_counts(s->debug_events, &events) : NULL,
 				   &http, page);
 }
 
-static enum MHD_Result render_metrics(struct http_server *s, struct MHD_Connection *conn, uint64_t arrived_ns)
+static enum MHD_Result render_metrics(struct web_site *site, struct MHD_Connection *conn, uint64_t arrived_ns)
 {
+	struct http_server *s = site->server;
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	struct strbuf page = { 0 }, packed = { 0 };
 
 	if (shared_page_get(&s->page, arrived_ns, render_page, s, &page) < 0) {
 		strbuf_free(&page);
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+		return send_text(site, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
 				 "error: could not render the metrics page (out of memory)\n");
 	}
 	if (gzip_accepted(accept) && gzip_compress(&page, &packed) == 0) {
 		strbuf_free(&page);
-		return send_buffer(conn, &packed, true);
+		return send_buffer(site, conn, &packed, true);
 	}
 	strbuf_free(&packed);
-	return send_buffer(conn, &page, false);
+	return send_buffer(site, conn, &page, false);
 }
 
 /* At most max_requests pages are written at once: each holds a thread and a page's memory. */
-static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result serve_metrics(struct web_site *site, struct MHD_Connection *conn)
 {
+	struct http_server *s = site->server;
 	char reply[160];
 	enum MHD_Result ret;
 
@@ -118,15 +129,16 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 		__atomic_add_fetch(&s->scrapes_refused, 1, __ATOMIC_RELAXED);
 		snprintf(reply, sizeof(reply), "error: %u scrapes are being served already (--web.max-requests)\n",
 			 s->limits.max_requests);
-		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", reply);
+		return send_text(site, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", reply);
 	}
-	ret = render_metrics(s, conn, monotonic_ns());
+	ret = render_metrics(site, conn, monotonic_ns());
 	__atomic_sub_fetch(&s->scrapes_in_flight, 1, __ATOMIC_ACQ_REL);
 	return ret;
 }
 
-static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result serve_landing(struct web_site *site, struct MHD_Connection *conn)
 {
+	struct http_server *s = site->server;
 	char page[1024];
 
 	snprintf(page, sizeof(page),
@@ -136,7 +148,7 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
 		 s->telemetry_path,
 		 s->debug_events ? "<li><a href=\"" DEBUG_EVENTS_PATH "?format=text&amp;count=20\">Events</a> "
 				   "(the next 20)</li>" : "");
-	return send_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
+	return send_text(site, conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
 }
 
 static int connection_fd(struct MHD_Connection *conn)
@@ -150,8 +162,10 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 				      const char *version, const char *upload_data, size_t *upload_data_size,
 				      void **request_state)
 {
-	struct http_server *s = cls;
+	struct web_site *site = cls;
+	struct http_server *s = site->server;
 	static int first_call_marker;
+	enum MHD_Result answered;
 
 	(void)version;
 	(void)upload_data;
@@ -165,39 +179,43 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		*upload_data_size = 0;	/* a body is ignored; the method check answers */
 		return MHD_YES;
 	}
+	/* every path, even one that does not exist, is behind the authentication */
+	if (!web_site_admits(site, conn, &answered))
+		return answered;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+		return send_text(site, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				 "error: only GET and HEAD are supported\n");
 	if (strcmp(url, s->telemetry_path) == 0)
-		return serve_metrics(s, conn);
+		return serve_metrics(site, conn);
 	if (strcmp(url, "/") == 0)
-		return serve_landing(s, conn);
+		return serve_landing(site, conn);
 	if (s->debug_events && strcmp(url, DEBUG_EVENTS_PATH) == 0)
-		return debug_events_serve(s->debug_events, conn, strcmp(method, MHD_HTTP_METHOD_HEAD) == 0);
-	return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "error: not found\n");
+		return debug_events_serve(s->debug_events, conn, strcmp(method, MHD_HTTP_METHOD_HEAD) == 0,
+					  web_site_decorate, site);
+	return send_text(site, conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "error: not found\n");
 }
 
 static void connection_changed(void *cls, struct MHD_Connection *conn, void **socket_context,
 			       enum MHD_ConnectionNotificationCode code)
 {
-	struct http_server *s = cls;
+	struct web_site *site = cls;
 
 	(void)socket_context;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		connection_guard_started(s->guard, connection_fd(conn));
+		connection_guard_started(site->server->guard, connection_fd(conn));
 	else
-		connection_guard_closed(s->guard, connection_fd(conn));
+		connection_guard_closed(site->server->guard, connection_fd(conn));
 }
 
 /* A keep-alive connection's next request is due within the idle timeout. */
 static void request_completed(void *cls, struct MHD_Connection *conn, void **request_state,
 			      enum MHD_RequestTerminationCode code)
 {
-	struct http_server *s = cls;
+	struct web_site *site = cls;
 
 	(void)request_state;
 	if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		connection_guard_request_done(s->guard, connection_fd(conn));
+		connection_guard_request_done(site->server->guard, connection_fd(conn));
 }
 
 static void log_mhd_error(void *cls, const char *fmt, va_list ap)
@@ -208,6 +226,26 @@ static void log_mhd_error(void *cls, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	log_debug("http: %s", line);
+}
+
+static bool address_is_loopback(const struct listen_address *a)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&a->addr;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->addr;
+
+	if (a->all_interfaces)
+		return false;
+	if (a->family == AF_INET)
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	return a->family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+}
+
+bool http_server_loopback_only(const struct http_server *s)
+{
+	for (unsigned int i = 0; i < s->nlisteners; i++)
+		if (!s->listeners[i].loopback)
+			return false;
+	return true;
 }
 
 int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n)
@@ -230,6 +268,7 @@ int http_server_bind(struct http_server *s, const char *const *addresses, unsign
 			log_warnx("%s", err);
 			goto fail;
 		}
+		l->loopback = address_is_loopback(&addr);
 		l->fd = listen_socket_open(&addr, addresses[i]);
 		if (l->fd < 0)
 			goto fail;
@@ -240,39 +279,88 @@ fail:
 	return -1;
 }
 
-static struct MHD_Daemon *start_daemon(struct http_server *s, int fd, unsigned int connections)
+static struct MHD_Daemon *start_daemon(struct http_server *s, struct web_site *site, int fd)
 {
-	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-					MHD_USE_ERROR_LOG,
-				0, NULL, NULL, handle_request, s,
-				MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
-				MHD_OPTION_CONNECTION_LIMIT, connections,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->limits.max_connections_per_address,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_SECONDS,
-				MHD_OPTION_NOTIFY_CONNECTION, connection_changed, s,
-				MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
-				MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL,
-				MHD_OPTION_END);
+	struct MHD_OptionItem options[16];
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			     MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned int n = 0;
+	struct MHD_Daemon *d;
+
+#define OPTION(o, v, p) (options[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) })
+	OPTION(MHD_OPTION_LISTEN_SOCKET, fd, NULL);
+	OPTION(MHD_OPTION_THREAD_POOL_SIZE, HTTP_THREADS, NULL);
+	OPTION(MHD_OPTION_CONNECTION_LIMIT, s->connections, NULL);
+	OPTION(MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->limits.max_connections_per_address, NULL);
+	OPTION(MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_SECONDS, NULL);
+	OPTION(MHD_OPTION_NOTIFY_CONNECTION, connection_changed, site);
+	OPTION(MHD_OPTION_NOTIFY_COMPLETED, request_completed, site);
+	OPTION(MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL);
+	if (web_config_tls(&site->config)) {
+		flags |= MHD_USE_TLS;
+		OPTION(MHD_OPTION_HTTPS_MEM_CERT, 0, site->tls.cert_pem);
+		OPTION(MHD_OPTION_HTTPS_MEM_KEY, 0, site->tls.key_pem);
+		OPTION(MHD_OPTION_HTTPS_PRIORITIES, 0, site->tls.priorities);
+		if (site->tls.ca_pem)
+			OPTION(MHD_OPTION_HTTPS_MEM_TRUST, 0, site->tls.ca_pem);
+	}
+	OPTION(MHD_OPTION_END, 0, NULL);
+#undef OPTION
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handle_request, site, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+	if (d)
+		site->daemons++;
+	return d;
 }
 
-int http_server_start(struct http_server *s, const struct http_limits *limits, const char *telemetry_path,
-		      struct flow_collector *collector, struct debug_events *debug_events)
+static void stop_daemon(struct http_server *s, struct MHD_Daemon *d, struct web_site *site)
 {
-	unsigned int connections = limits->max_connections;
+	(void)s;
+	MHD_stop_daemon(d);
+	if (--site->daemons == 0 && site != s->site)
+		web_site_free(site);
+}
+
+/* --debug.events-contents shows what processes send each other: not to anyone who can connect. */
+static bool site_acceptable(struct http_server *s, const struct web_site *site)
+{
+	if (!s->needs_authentication || http_server_loopback_only(s) || web_site_authenticates(site))
+		return true;
+	log_warnx("--debug.events-contents shows what processes send each other: it needs basic_auth_users "
+		  "(or client_auth_type: RequireAndVerifyClientCert) in --web.config.file, or every "
+		  "--web.listen-address on loopback (127.0.0.1:PORT, [::1]:PORT)");
+	return false;
+}
+
+static void note_reload(struct http_server *s, bool ok)
+{
+	__atomic_store_n(&s->reload_ok, ok, __ATOMIC_RELAXED);
+	if (ok)
+		__atomic_store_n(&s->reload_time, (int64_t)time(NULL), __ATOMIC_RELAXED);
+}
+
+int http_server_start(struct http_server *s, const struct http_limits *limits, const char *config_path,
+		      bool needs_authentication, const char *telemetry_path, struct flow_collector *collector,
+		      struct debug_events *debug_events)
+{
 	struct debug_events_stats debug;
 
 	s->collector = collector;
 	s->debug_events = debug_events;
 	s->telemetry_path = telemetry_path;
 	s->limits = *limits;
+	s->config_path = config_path;
+	s->needs_authentication = needs_authentication;
 	shared_page_init(&s->page);
 	s->page_ready = true;
+	s->connections = limits->max_connections;
 	/* Event streams stay open: room for all of them on top, so scrapes always get in. */
 	if (debug_events) {
 		debug_events_stats(debug_events, &debug);
-		connections += debug.max_clients;
+		s->connections += debug.max_clients;
 	}
+	s->site = web_site_open(s, config_path);
+	if (!s->site || !site_acceptable(s, s->site))
+		return -1;
 	if (connection_guard_open(&s->guard, limits->read_header_seconds, HTTP_IDLE_TIMEOUT_SECONDS) < 0) {
 		log_warnx("cannot start the HTTP server: out of memory");
 		return -1;
@@ -280,17 +368,101 @@ int http_server_start(struct http_server *s, const struct http_limits *limits, c
 	for (unsigned int i = 0; i < s->nlisteners; i++) {
 		struct http_listener *l = &s->listeners[i];
 
-		l->daemon = start_daemon(s, l->fd, connections);
+		l->daemon = start_daemon(s, s->site, l->fd);
+		l->site = s->site;
 		if (!l->daemon) {
 			log_warnx("cannot start the HTTP server on %s", l->address);
-			http_server_stop(s);
 			return -1;
 		}
 		l->fd = -1;	/* the daemon owns and closes it now */
-		log_info("listening on %s, metrics at %s%s", l->address, telemetry_path,
+		log_info("listening on %s%s, metrics at %s%s", l->address,
+			 web_config_tls(&s->site->config) ? " (TLS)" : "", telemetry_path,
 			 debug_events ? ", events at " DEBUG_EVENTS_PATH : "");
 	}
+	note_reload(s, true);
 	return 0;
+}
+
+/*
+ * New daemons on the same sockets, with the new configuration; the old
+ * ones stop accepting at once and finish what they serve (http_server_tick).
+ */
+int http_server_reload(struct http_server *s)
+{
+	struct web_site *site, *old = s->site;
+
+	if (!s->config_path) {
+		log_info("no --web.config.file to re-read");
+		return 0;
+	}
+	site = web_site_open(s, s->config_path);
+	if (!site || !site_acceptable(s, site)) {
+		web_site_free(site);
+		log_warnx("--web.config.file: %s not reloaded: the configuration in force stays", s->config_path);
+		note_reload(s, false);
+		return -1;
+	}
+	s->site = site;
+	for (unsigned int i = 0; i < s->nlisteners; i++) {
+		struct http_listener *l = &s->listeners[i];
+		struct web_site *l_site;
+		struct MHD_Daemon *d;
+		int fd;
+
+		if (!l->daemon || s->nretiring == sizeof(s->retiring) / sizeof(s->retiring[0]))
+			continue;	/* too many still retiring: this listener keeps its daemon */
+		fd = (int)MHD_quiesce_daemon(l->daemon);
+		if (fd < 0)
+			continue;
+		d = start_daemon(s, site, fd);
+		l_site = site;
+		if (!d) {
+			d = start_daemon(s, l->site, fd);	/* serve on as before rather than not at all */
+			l_site = l->site;
+		}
+		if (!d) {
+			log_warnx("cannot start the HTTP server on %s again", l->address);
+			continue;
+		}
+		s->retiring[s->nretiring++] = (struct retiring_daemon){ l->daemon, l->site, monotonic_ns() };
+		/* its event streams end: they were admitted under the old configuration */
+		debug_events_end_daemon_streams(s->debug_events, l->daemon);
+		l->daemon = d;
+		l->site = l_site;
+	}
+	if (old->daemons == 0)
+		web_site_free(old);
+	log_info("--web.config.file: %s reloaded%s", s->config_path,
+		 web_config_tls(&site->config) ? " (TLS)" : "");
+	note_reload(s, true);
+	return 0;
+}
+
+void http_server_tick(struct http_server *s)
+{
+	static uint64_t next_look;
+	uint64_t now = monotonic_ns();
+	unsigned int i = 0;
+
+	while (i < s->nretiring) {
+		struct retiring_daemon *r = &s->retiring[i];
+		const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+		if ((info && info->num_connections > 0) && now - r->since_ns < HTTP_IDLE_TIMEOUT_SECONDS * NS_PER_SECOND) {
+			i++;
+			continue;
+		}
+		stop_daemon(s, r->daemon, r->site);
+		*r = s->retiring[--s->nretiring];
+	}
+	/* rotated certificates: files replaced in place are taken up without a restart */
+	if (s->config_path && s->site && now >= next_look) {
+		next_look = now + TLS_LOOK_SECONDS * NS_PER_SECOND;
+		if (tls_credentials_changed(&s->site->config, &s->site->tls)) {
+			log_info("--web.config.file: the certificate files changed: reloading");
+			http_server_reload(s);
+		}
+	}
 }
 
 void http_server_stop(struct http_server *s)
@@ -299,12 +471,20 @@ void http_server_stop(struct http_server *s)
 		struct http_listener *l = &s->listeners[i];
 
 		if (l->daemon)
-			MHD_stop_daemon(l->daemon);
+			stop_daemon(s, l->daemon, l->site);
 		if (l->fd >= 0)
 			close(l->fd);
 		l->daemon = NULL;
 		l->fd = -1;
 	}
+	s->nlisteners = 0;
+	while (s->nretiring > 0) {
+		s->nretiring--;
+		stop_daemon(s, s->retiring[s->nretiring].daemon, s->retiring[s->nretiring].site);
+	}
+	if (s->site && s->site->daemons == 0)
+		web_site_free(s->site);
+	s->site = NULL;
 	/* after the daemons: their last connections report closing to it */
 	connection_guard_close(s->guard);
 	s->guard = NULL;

@@ -6,6 +6,7 @@
 #ifndef HTTP_SERVER_H
 #define HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "web/listen_address.h"
@@ -28,10 +29,21 @@ struct http_limits {
 #define HTTP_DEFAULT_LIMITS { .max_connections = 1024, .max_connections_per_address = 64, \
 			      .max_requests = 40, .read_header_seconds = 10 }
 
+struct web_site;
+
 struct http_listener {
 	struct MHD_Daemon *daemon;
 	int fd;				/* until the daemon owns it */
 	const char *address;		/* as given */
+	bool loopback;
+	struct web_site *site;		/* what its daemon serves */
+};
+
+/* A daemon of an older configuration, answering its last requests after a reload. */
+struct retiring_daemon {
+	struct MHD_Daemon *daemon;
+	struct web_site *site;
+	uint64_t since_ns;
 };
 
 struct http_server {
@@ -46,6 +58,14 @@ struct http_server {
 	uint64_t scrapes_refused;		/* atomic */
 	struct shared_page page;		/* concurrent scrapes share a drain */
 	bool page_ready;
+	const char *config_path;		/* --web.config.file, or NULL */
+	bool needs_authentication;		/* --debug.events-contents on a listener beyond loopback */
+	struct web_site *site;			/* in force */
+	struct retiring_daemon retiring[HTTP_MAX_LISTENERS * 4];
+	unsigned int nretiring;
+	unsigned int connections;		/* per daemon */
+	bool reload_ok;				/* the last reload (or the start) took */
+	int64_t reload_time;			/* its wall-clock time, seconds */
 };
 
 /*
@@ -54,9 +74,21 @@ struct http_server {
  * after logging why.
  */
 int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n);
-/* Serves on the bound sockets.  debug_events may be NULL.  0, or -1 after logging why. */
-int http_server_start(struct http_server *s, const struct http_limits *limits, const char *telemetry_path,
-		      struct flow_collector *collector, struct debug_events *debug_events);
+/*
+ * Serves on the bound sockets, as config_path (--web.config.file, may be
+ * NULL) says.  debug_events may be NULL.  needs_authentication: refuse a
+ * configuration without users unless every listener is on loopback.
+ * 0, or -1 after logging why.
+ */
+int http_server_start(struct http_server *s, const struct http_limits *limits, const char *config_path,
+		      bool needs_authentication, const char *telemetry_path, struct flow_collector *collector,
+		      struct debug_events *debug_events);
+/* Re-reads the web configuration (SIGHUP); on an error the old one stays.  0 or -1. */
+int http_server_reload(struct http_server *s);
+/* Once a second: old daemons stopped when done, certificates re-read when their files change. */
+void http_server_tick(struct http_server *s);
 void http_server_stop(struct http_server *s);
+/* Whether every address is on loopback (127.0.0.0/8, ::1). */
+bool http_server_loopback_only(const struct http_server *s);
 
 #endif
