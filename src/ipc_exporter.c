@@ -388,7 +388,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Before the slow start: a port in use is then the one error, at once. */
-	if (http_server_bind(&server, cfg.listen_addresses, cfg.nlisten) < 0)
+	if (http_server_bind(&server, cfg.listen_addresses, cfg.nlisten, cfg.web_config_file,
+			     cfg.debug_events_contents) < 0)
 		return 1;
 	if (probe_open(&probe, &cfg.probe) < 0) {
 		http_server_stop(&server);
@@ -413,8 +414,7 @@ int main(int argc, char **argv)
 			log_info("--debug.events: in a pid namespace of its own the exporter cannot tell its own "
 				 "sends apart, so a local client sees its stream's own traffic (filter by mechanism)");
 	}
-	if (http_server_start(&server, &cfg.web, cfg.web_config_file, cfg.debug_events_contents, cfg.telemetry_path,
-			      &collector, debug_events) < 0)
+	if (http_server_start(&server, &cfg.web, cfg.telemetry_path, &collector, debug_events) < 0)
 		goto out_debug_events;
 
 	next_sweep = monotonic_seconds() + QUEUE_SWEEP_SECONDS;

@@ -47,6 +47,7 @@ struct client {
 	struct client *prev, *next;	/* owner->clients, under owner->lock */
 	int fd;				/* the connection's socket */
 	struct MHD_Connection *conn;
+	const void *tag;		/* the decoration context it was served with */
 	pthread_mutex_t lock;		/* guards what follows */
 	bool suspended;			/* nothing to send: libmicrohttpd leaves the connection be until woken */
 	struct strbuf queue;		/* formatted lines; [head, len) not yet handed to MHD */
@@ -469,6 +470,7 @@ enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection
 	c = add_client(d, conn, &q.filter, reply, sizeof(reply));
 	if (!c)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, reply, &how);
+	c->tag = ctx;	/* before any event: the stream thread does not read it */
 	return reply_stream(conn, &q.filter, c, &how);
 }
 
@@ -551,16 +553,13 @@ void debug_events_shutdown(struct debug_events *d)
 	d->ticker_joined = true;
 }
 
-void debug_events_end_daemon_streams(struct debug_events *d, struct MHD_Daemon *daemon)
+void debug_events_end_streams_of(struct debug_events *d, const void *ctx)
 {
-	const union MHD_ConnectionInfo *info;
-
 	if (!d)
 		return;
 	pthread_mutex_lock(&d->lock);
 	for (struct client *c = d->clients; c; c = c->next) {
-		info = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_DAEMON);
-		if (!info || info->daemon != daemon)
+		if (c->tag != ctx)
 			continue;
 		pthread_mutex_lock(&c->lock);
 		c->done = true;
@@ -568,6 +567,19 @@ void debug_events_end_daemon_streams(struct debug_events *d, struct MHD_Daemon *
 		pthread_mutex_unlock(&c->lock);
 	}
 	pthread_mutex_unlock(&d->lock);
+}
+
+unsigned int debug_events_streams_of(struct debug_events *d, const void *ctx)
+{
+	unsigned int n = 0;
+
+	if (!d)
+		return 0;
+	pthread_mutex_lock(&d->lock);
+	for (struct client *c = d->clients; c; c = c->next)
+		n += c->tag == ctx;
+	pthread_mutex_unlock(&d->lock);
+	return n;
 }
 
 void debug_events_close(struct debug_events *d)

@@ -51,8 +51,13 @@ void debug_events_close(struct debug_events *d);
 /* decorate(ctx, response) adds what every answer carries (configured headers). */
 enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection *conn, bool head,
 				   void (*decorate)(void *ctx, struct MHD_Response *r), void *ctx);
-/* Ends the streams a daemon serves (its configuration was replaced); d may be NULL. */
-void debug_events_end_daemon_streams(struct debug_events *d, struct MHD_Daemon *daemon);
+/*
+ * The streams served with decoration context `ctx` (one web configuration,
+ * web/web_site.h): ended when it is replaced, and counted, as a daemon that
+ * still has one may not stop (it could be suspended).  d may be NULL.
+ */
+void debug_events_end_streams_of(struct debug_events *d, const void *ctx);
+unsigned int debug_events_streams_of(struct debug_events *d, const void *ctx);
 
 void debug_events_stats(const struct debug_events *d, struct debug_events_stats *out);
 

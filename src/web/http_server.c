@@ -228,6 +228,8 @@ static void log_mhd_error(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", line);
 }
 
+static bool site_acceptable(struct http_server *s, const struct web_site *site);
+
 static bool address_is_loopback(const struct listen_address *a)
 {
 	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&a->addr;
@@ -248,12 +250,15 @@ bool http_server_loopback_only(const struct http_server *s)
 	return true;
 }
 
-int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n)
+int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n, const char *config_path,
+		     bool needs_authentication)
 {
 	struct listen_address addr;
 	char err[256];
 
 	memset(s, 0, sizeof(*s));
+	s->config_path = config_path;
+	s->needs_authentication = needs_authentication;
 	if (n > HTTP_MAX_LISTENERS) {
 		log_warnx("--web.listen-address: at most %d addresses", HTTP_MAX_LISTENERS);
 		return -1;
@@ -273,6 +278,9 @@ int http_server_bind(struct http_server *s, const char *const *addresses, unsign
 		if (l->fd < 0)
 			goto fail;
 	}
+	s->site = web_site_open(s, config_path);
+	if (!s->site || !site_acceptable(s, s->site))
+		goto fail;
 	return 0;
 fail:
 	http_server_stop(s);
@@ -338,9 +346,8 @@ static void note_reload(struct http_server *s, bool ok)
 		__atomic_store_n(&s->reload_time, (int64_t)time(NULL), __ATOMIC_RELAXED);
 }
 
-int http_server_start(struct http_server *s, const struct http_limits *limits, const char *config_path,
-		      bool needs_authentication, const char *telemetry_path, struct flow_collector *collector,
-		      struct debug_events *debug_events)
+int http_server_start(struct http_server *s, const struct http_limits *limits, const char *telemetry_path,
+		      struct flow_collector *collector, struct debug_events *debug_events)
 {
 	struct debug_events_stats debug;
 
@@ -348,8 +355,6 @@ int http_server_start(struct http_server *s, const struct http_limits *limits, c
 	s->debug_events = debug_events;
 	s->telemetry_path = telemetry_path;
 	s->limits = *limits;
-	s->config_path = config_path;
-	s->needs_authentication = needs_authentication;
 	shared_page_init(&s->page);
 	s->page_ready = true;
 	s->connections = limits->max_connections;
@@ -358,9 +363,6 @@ int http_server_start(struct http_server *s, const struct http_limits *limits, c
 		debug_events_stats(debug_events, &debug);
 		s->connections += debug.max_clients;
 	}
-	s->site = web_site_open(s, config_path);
-	if (!s->site || !site_acceptable(s, s->site))
-		return -1;
 	if (connection_guard_open(&s->guard, limits->read_header_seconds, HTTP_IDLE_TIMEOUT_SECONDS) < 0) {
 		log_warnx("cannot start the HTTP server: out of memory");
 		return -1;
@@ -426,7 +428,7 @@ int http_server_reload(struct http_server *s)
 		}
 		s->retiring[s->nretiring++] = (struct retiring_daemon){ l->daemon, l->site, monotonic_ns() };
 		/* its event streams end: they were admitted under the old configuration */
-		debug_events_end_daemon_streams(s->debug_events, l->daemon);
+		debug_events_end_streams_of(s->debug_events, l->site);
 		l->daemon = d;
 		l->site = l_site;
 	}
@@ -448,7 +450,14 @@ void http_server_tick(struct http_server *s)
 		struct retiring_daemon *r = &s->retiring[i];
 		const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 
-		if ((info && info->num_connections > 0) && now - r->since_ns < HTTP_IDLE_TIMEOUT_SECONDS * NS_PER_SECOND) {
+		/*
+		 * Never with a stream left: libmicrohttpd aborts when stopped with a
+		 * suspended connection.  Ended streams do not suspend again, and one
+		 * whose client stopped reading is closed by the idle timeout.
+		 */
+		if (debug_events_streams_of(s->debug_events, r->site) ||
+		    ((!info || info->num_connections > 0) &&
+		     now - r->since_ns < HTTP_IDLE_TIMEOUT_SECONDS * NS_PER_SECOND)) {
 			i++;
 			continue;
 		}

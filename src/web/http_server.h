@@ -69,20 +69,17 @@ struct http_server {
 };
 
 /*
- * Binds every address (HOST:PORT, :PORT, [IPV6]:PORT), before anything
- * slow happens at start, so that a port in use is the one error.  0, or -1
- * after logging why.
+ * Binds every address (HOST:PORT, :PORT, [IPV6]:PORT) and reads the web
+ * configuration (config_path, --web.config.file, may be NULL), before
+ * anything slow happens at start, so that a port in use or a bad file is
+ * the one error.  needs_authentication: refuse a configuration without
+ * users unless every listener is on loopback.  0, or -1 after logging why.
  */
-int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n);
-/*
- * Serves on the bound sockets, as config_path (--web.config.file, may be
- * NULL) says.  debug_events may be NULL.  needs_authentication: refuse a
- * configuration without users unless every listener is on loopback.
- * 0, or -1 after logging why.
- */
-int http_server_start(struct http_server *s, const struct http_limits *limits, const char *config_path,
-		      bool needs_authentication, const char *telemetry_path, struct flow_collector *collector,
-		      struct debug_events *debug_events);
+int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n, const char *config_path,
+		     bool needs_authentication);
+/* Serves on the bound sockets.  debug_events may be NULL.  0, or -1 after logging why. */
+int http_server_start(struct http_server *s, const struct http_limits *limits, const char *telemetry_path,
+		      struct flow_collector *collector, struct debug_events *debug_events);
 /* Re-reads the web configuration (SIGHUP); on an error the old one stays.  0 or -1. */
 int http_server_reload(struct http_server *s);
 /* Once a second: old daemons stopped when done, certificates re-read when their files change. */

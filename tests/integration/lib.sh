@@ -117,7 +117,9 @@ exporter_start() {
 		# under TCG (the kernel matrix) loading and verifying the programs takes tens of seconds
 		[ "${IPC_TEST_GUEST:-0}" = 1 ] && tries=900
 		for i in $(seq 1 $tries); do
-			if "$CURL" -sf -o /dev/null "http://127.0.0.1:$EXPORTER_PORT/metrics"; then
+			# ("listening" is logged once it serves: also over TLS, which curl here would not speak)
+			if grep -q '^ipc_exporter: listening on' "$TEST_TMP/exporter.log" ||
+				"$CURL" -sf -o /dev/null "http://127.0.0.1:$EXPORTER_PORT/metrics"; then
 				return 0
 			fi
 			kill -0 "$EXPORTER_PID" 2>/dev/null || break
