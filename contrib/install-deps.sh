@@ -9,14 +9,19 @@
 # required): not what this machine happens to have.
 set -eu
 
+# libyaml-dev, libgnutls28-dev, libcrypt-dev: --web.config.file (YAML, TLS
+# client certificates, bcrypt)
 build="autoconf automake make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev
-zlib1g-dev libmicrohttpd-dev"
+zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev"
 # procps: pgrep/pkill/ps; kmod, cpio, xz-utils, zstd, busybox-static: the
 # kernel matrix's initramfs; bpftrace: the bench's peer and the suite's
 # record of the programs it ran; redis-server, redis-tools: the bench's real
-# server and client (redis-benchmark); util-linux: taskset, also for the bench.
+# server and client (redis-benchmark); util-linux: taskset, also for the
+# bench; openssl: the TLS tests' certificates and s_client;
+# libclang-rt-14-dev: libFuzzer and the sanitizers for clang (which only
+# recommends it).
 tests="curl prometheus python3 procps linux-perf bpftrace util-linux iproute2 qemu-system-x86
-busybox-static cpio kmod xz-utils zstd redis-server redis-tools"
+busybox-static cpio kmod xz-utils zstd redis-server redis-tools openssl libclang-rt-14-dev"
 
 list=false
 with_tests=false

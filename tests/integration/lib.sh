@@ -7,7 +7,8 @@ TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
 CURL=${CURL:-curl}
 PROMTOOL=${PROMTOOL:-$(command -v promtool)}
 PROMETHEUS=${PROMETHEUS:-$(command -v prometheus)}
-EXPORTER=$TOP_BUILDDIR/src/ipc_exporter
+# IPC_EXPORTER: another build of it (tests/integration/sanitized_web.sh)
+EXPORTER=${IPC_EXPORTER:-$TOP_BUILDDIR/src/ipc_exporter}
 WORKLOAD=$TOP_BUILDDIR/tests/workloads/ipc_workload
 
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ipc_exporter_test.XXXXXX")

@@ -80,6 +80,23 @@ def main():
         print(f"scrapes {len(times)} failed {bad} p50_ms {times[len(times) // 2] * 1000:.0f} "
               f"p99_ms {p99 * 1000:.0f} held {report['slowloris_open']} "
               f"opened {report['slowloris_opened']} closed {report['slowloris_closed']}")
+    elif mode == 'perclient':
+        # perclient PORT N SECONDS: N silent connections from 127.0.0.4; how many the server kept
+        n, wait = int(sys.argv[3]), float(sys.argv[4])
+        conns = [socket.create_connection(('127.0.0.1', port), timeout=5, source_address=('127.0.0.4', 0))
+                 for _ in range(n)]
+        time.sleep(wait)
+        kept = 0
+        for s in conns:
+            s.setblocking(False)
+            try:
+                kept += s.recv(1) != b''   # data would be odd; b'': closed by the server
+            except BlockingIOError:
+                kept += 1                  # nothing to read: still open
+            except OSError:
+                pass                       # reset by the server
+            s.close()
+        print(f"kept {kept}")
     elif mode == 'parallel':
         # parallel PORT SCRAPERS SECONDS: scrapers spread over four source addresses
         scrapers, seconds = int(sys.argv[3]), float(sys.argv[4])
