@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ipc_exporter: serves the host's IPC flows to Prometheus. */
 #include <getopt.h>
+#include <bpf/libbpf.h>
+#include <microhttpd.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include "kernel/local_addresses.h"
 #include "kernel/queue_sweep.h"
 #include "metrics/flow_collector.h"
+#include "util/build_info.h"
+#include "util/capabilities.h"
 #include "util/log.h"
 #include "util/monotonic.h"
 #include "util/option_parse.h"
@@ -35,6 +39,7 @@ struct exporter_config {
 	unsigned int nlisten;
 	struct http_limits web;
 	const char *web_config_file;
+	bool systemd_socket;
 	const char *telemetry_path;
 	struct probe_options probe;
 	unsigned int labels;		/* PROCESS_LABEL_* */
@@ -44,6 +49,8 @@ struct exporter_config {
 	unsigned int debug_events_clients;
 	bool debug_events_clients_set;
 	bool verbose;
+	enum log_level log_level;
+	enum log_format log_format;
 };
 
 /*
@@ -98,6 +105,8 @@ static void usage(FILE *out)
 		"  --web.listen-address=ADDR   address to serve on: HOST:PORT, :PORT (all\n"
 		"                              interfaces) or [IPV6]:PORT (default %s);\n"
 		"                              repeat it to serve on several\n"
+		"  --web.systemd-socket        serve on the sockets systemd passes (a .socket\n"
+		"                              unit) instead of --web.listen-address\n"
 		"  --web.config.file=FILE      TLS, response headers and basic authentication,\n"
 		"                              in the exporter-toolkit format Prometheus's\n"
 		"                              exporters share; re-read on SIGHUP, and its\n"
@@ -138,6 +147,9 @@ static void usage(FILE *out)
 		"                              moved (contents=N); needs the listen addresses\n"
 		"                              on loopback, or users in --web.config.file\n"
 		"  --debug.events-clients=N    event clients at once, 1 to %d (default %d)\n"
+		"  --log.level=LEVEL           debug, info (default), warn or error\n"
+		"  --log.format=FORMAT         plain (default: \"ipc_exporter: message\"), logfmt\n"
+		"                              or json, these two with a timestamp and level\n"
 		"  -v, --verbose               log more, including libbpf's messages\n"
 		"  -h, --help                  show this help\n"
 		"  --version                   show the version\n",
@@ -151,6 +163,7 @@ enum {
 	OPT_LISTEN = 256,
 	OPT_MAX_CONNECTIONS,
 	OPT_WEB_CONFIG,
+	OPT_SYSTEMD_SOCKET,
 	OPT_MAX_PER_CLIENT,
 	OPT_MAX_REQUESTS,
 	OPT_READ_HEADER_TIMEOUT,
@@ -166,6 +179,8 @@ enum {
 	OPT_DEBUG_EVENTS_CONTENTS,
 	OPT_DEBUG_EVENTS_CLIENTS,
 	OPT_VERSION,
+	OPT_LOG_LEVEL,
+	OPT_LOG_FORMAT,
 };
 
 static int parse_args(int argc, char **argv, struct exporter_config *cfg)
@@ -174,6 +189,7 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
 		{ "web.max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 		{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
+		{ "web.systemd-socket", no_argument, NULL, OPT_SYSTEMD_SOCKET },
 		{ "web.max-connections-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
 		{ "web.max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
 		{ "web.read-header-timeout", required_argument, NULL, OPT_READ_HEADER_TIMEOUT },
@@ -191,6 +207,8 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "log.level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "log.format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ 0 },
 	};
 	struct listen_address addr;
@@ -215,6 +233,9 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 				return -1;
 			}
 			cfg->listen_addresses[cfg->nlisten++] = optarg;
+			break;
+		case OPT_SYSTEMD_SOCKET:
+			cfg->systemd_socket = true;
 			break;
 		case OPT_WEB_CONFIG:
 			if (!*optarg) {
@@ -308,11 +329,30 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		case 'v':
 			cfg->verbose = true;
 			break;
+		case OPT_LOG_LEVEL: {
+			static const char *const levels[] = { "debug", "info", "warn", "error", NULL };
+			unsigned int choice;
+
+			if (option_parse_choice("--log.level", optarg, levels, &choice) < 0)
+				return -1;
+			cfg->log_level = (enum log_level)choice;
+			break;
+		}
+		case OPT_LOG_FORMAT: {
+			static const char *const formats[] = { "plain", "logfmt", "json", NULL };
+			unsigned int choice;
+
+			if (option_parse_choice("--log.format", optarg, formats, &choice) < 0)
+				return -1;
+			cfg->log_format = (enum log_format)choice;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
 		case OPT_VERSION:
-			printf("ipc_exporter %s\n", PACKAGE_VERSION);
+			printf("ipc_exporter, version %s (revision: %s), libbpf %s, libmicrohttpd %s\n", PACKAGE_VERSION,
+			       build_revision(), libbpf_version_string(), MHD_get_version());
 			exit(0);
 		case ':':
 			log_warnx("%s needs a value (see --help)", argv[optind - 1]);
@@ -321,6 +361,10 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 			log_warnx("unknown option \"%s\" (see --help)", argv[optind - 1]);
 			return -1;
 		}
+	}
+	if (cfg->systemd_socket && cfg->nlisten) {
+		log_warnx("--web.systemd-socket and --web.listen-address: the sockets come from systemd, not both");
+		return -1;
 	}
 	if (!cfg->nlisten)
 		cfg->listen_addresses[cfg->nlisten++] = DEFAULT_LISTEN_ADDRESS;
@@ -344,6 +388,7 @@ int main(int argc, char **argv)
 		.telemetry_path = DEFAULT_TELEMETRY_PATH,
 		.series_limit = DEFAULT_SERIES_LIMIT,
 		.debug_events_clients = DEBUG_EVENTS_DEFAULT_CLIENTS,
+		.log_level = LOG_LEVEL_INFO,
 	};
 	struct flow_collector collector;
 	struct http_server server;
@@ -353,6 +398,8 @@ int main(int argc, char **argv)
 	struct timespec tick = { .tv_sec = TICK_SECONDS };
 	struct queue_sweep_counts sweep = { 0 };
 	time_t next_sweep, next_refresh;
+	uint64_t keep;
+	char kept[128];
 	sigset_t stop_signals;
 	int sig, status = 1;
 
@@ -367,6 +414,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &cfg) < 0)
 		return 2;
 	log_init("ipc_exporter", cfg.verbose);
+	log_configure(cfg.verbose ? LOG_LEVEL_DEBUG : cfg.log_level, cfg.log_format);
 	cfg.probe.verbose = cfg.verbose;
 	if ((cfg.labels & PROCESS_LABEL_PID) && !in_initial_pid_namespace()) {
 		log_warnx("--process-labels=pid: the exporter runs in a pid namespace of its own, so its pids "
@@ -388,13 +436,23 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Before the slow start: a port in use is then the one error, at once. */
-	if (http_server_bind(&server, cfg.listen_addresses, cfg.nlisten, cfg.web_config_file,
+	if (http_server_bind(&server, cfg.listen_addresses, cfg.nlisten, cfg.systemd_socket, cfg.web_config_file,
 			     cfg.debug_events_contents) < 0)
 		return 1;
 	if (probe_open(&probe, &cfg.probe) < 0) {
 		http_server_stop(&server);
 		return 1;
 	}
+	/*
+	 * Loaded and attached: what is left needs no privilege but reading
+	 * other users' /proc/PID/exe for exe labels.  Before any thread starts,
+	 * so that every thread (HTTP ones included) runs without the rest.
+	 */
+	keep = (cfg.labels & PROCESS_LABEL_EXE) ? CAP_BIT(CAP_SYS_PTRACE) : 0;
+	if (capabilities_keep_only(keep) < 0)
+		log_warn("cannot drop the capabilities it no longer needs");
+	capabilities_names(capabilities_effective(), kept, sizeof(kept));
+	log_info("capabilities kept after loading: %s; no new privileges", kept[0] ? kept : "none");
 	local_addresses_refresh(&probe);
 	if (flow_collector_init(&collector, &probe, cfg.labels, cfg.series_limit) < 0) {
 		log_warnx("cannot initialise the collector");

@@ -18,6 +18,7 @@
 #include "kernel/file_kinds.h"
 #include "kernel/ipc_names.h"
 #include "kernel/start_bridge.h"
+#include "util/capabilities.h"
 #include "util/log.h"
 
 #define KERNEL_BTF_PATH "/sys/kernel/btf/vmlinux"
@@ -150,9 +151,20 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 static int explain_load_error(int err)
 {
-	if (err == -EPERM && geteuid() != 0) {
-		log_warnx("loading the BPF programs was refused: run as root "
-			  "(or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)");
+	/* what loading and attaching tracing programs takes (CAP_SYS_ADMIN stands for both) */
+	uint64_t have = capabilities_effective(), missing = 0;
+	char names[128];
+
+	if (!(have & CAP_BIT(CAP_SYS_ADMIN)))
+		missing = ~have & (CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON));
+	if (err == -EPERM && missing) {
+		capabilities_names(missing, names, sizeof(names));
+		log_warnx("loading the BPF programs was refused: the exporter lacks %s; run as root, or give it "
+			  "CAP_BPF and CAP_PERFMON (AmbientCapabilities= in a systemd unit; on 5.10 also "
+			  "CAP_SYS_RESOURCE)", names);
+	} else if (err == -EPERM && geteuid() != 0 && !(have & CAP_BIT(CAP_SYS_RESOURCE))) {
+		log_warnx("loading the BPF programs was refused: on kernels before 5.11 the exporter also needs "
+			  "CAP_SYS_RESOURCE (for RLIMIT_MEMLOCK), or run as root");
 	} else if (err == -EPERM) {
 		log_warnx("loading the BPF programs was refused: is the kernel locked down (lockdown=confidentiality) "
 			  "or BPF restricted by an LSM?");

@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+
 #include "identity/process_labels.h"
 #include "kernel/bpf_loader.h"
 #include "kernel/ipc_names.h"
@@ -14,6 +16,7 @@
 #include "metrics/exposition.h"
 #include "metrics/metrics_page.h"
 #include "metrics/process_stats.h"
+#include "util/build_info.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -240,9 +243,13 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c, 
 	const struct probe *p = c->probe;
 	struct metric_label labels[3];
 
-	exposition_family(out, "ipc_exporter_build_info", "gauge", "Version of ipc_exporter; always 1.");
+	exposition_family(out, "ipc_exporter_build_info", "gauge",
+			  "Version of ipc_exporter, the source revision it was built from and the libbpf it runs "
+			  "with; always 1.");
 	labels[0] = (struct metric_label){ "version", PACKAGE_VERSION };
-	exposition_sample_u64(out, "ipc_exporter_build_info", labels, 1, 1);
+	labels[1] = (struct metric_label){ "revision", build_revision() };
+	labels[2] = (struct metric_label){ "libbpf_version", libbpf_version_string() };
+	exposition_sample_u64(out, "ipc_exporter_build_info", labels, 3, 1);
 
 	exposition_family(out, "ipc_exporter_hook_info", "gauge",
 			  "Kernel hooks attached, the program chosen for this kernel, and the mechanisms it "

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -250,8 +252,79 @@ bool http_server_loopback_only(const struct http_server *s)
 	return true;
 }
 
-int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n, const char *config_path,
-		     bool needs_authentication)
+/* The address of a listening socket, as text, and whether it is on loopback. */
+static void describe_socket(int fd, char *text, size_t len, bool *loopback)
+{
+	struct listen_address a = { 0 };
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = 0;
+
+	a.addrlen = sizeof(a.addr);
+	getsockname(fd, (struct sockaddr *)&a.addr, &a.addrlen);
+	a.family = a.addr.ss_family;
+	if (a.family == AF_INET) {
+		const struct sockaddr_in *in4 = (const struct sockaddr_in *)&a.addr;
+
+		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+		port = ntohs(in4->sin_port);
+		snprintf(text, len, "%s:%u", host, port);
+	} else if (a.family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a.addr;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(text, len, "[%s]:%u", host, port);
+	} else {
+		snprintf(text, len, "socket %d", fd);
+	}
+	*loopback = address_is_loopback(&a);
+}
+
+/*
+ * systemd socket activation (sd_listen_fds(3)): LISTEN_PID is this process,
+ * LISTEN_FDS sockets from descriptor 3 on.  Each must be a listening TCP
+ * socket.
+ */
+static int take_systemd_sockets(struct http_server *s)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int accepting = 0, type = 0;
+	socklen_t len;
+	long n;
+
+	if (!pid || !fds || strtol(pid, NULL, 10) != (long)getpid() || (n = strtol(fds, NULL, 10)) < 1) {
+		log_warnx("--web.systemd-socket: no sockets passed (LISTEN_PID and LISTEN_FDS are not set for this "
+			  "process: start it from a systemd .socket unit)");
+		return -1;
+	}
+	if (n > HTTP_MAX_LISTENERS) {
+		log_warnx("--web.systemd-socket: %ld sockets passed, at most %d", n, HTTP_MAX_LISTENERS);
+		return -1;
+	}
+	for (int fd = 3; fd < 3 + n; fd++) {
+		struct http_listener *l = &s->listeners[s->nlisteners];
+
+		len = sizeof(accepting);
+		getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len);
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM || !accepting) {
+			log_warnx("--web.systemd-socket: descriptor %d is not a listening stream socket", fd);
+			return -1;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		l->fd = fd;
+		describe_socket(fd, l->text, sizeof(l->text), &l->loopback);
+		l->address = l->text;
+		s->nlisteners++;
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return 0;
+}
+
+int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n, bool systemd_socket,
+		     const char *config_path, bool needs_authentication)
 {
 	struct listen_address addr;
 	char err[256];
@@ -259,6 +332,11 @@ int http_server_bind(struct http_server *s, const char *const *addresses, unsign
 	memset(s, 0, sizeof(*s));
 	s->config_path = config_path;
 	s->needs_authentication = needs_authentication;
+	if (systemd_socket) {
+		n = 0;
+		if (take_systemd_sockets(s) < 0)
+			goto fail;
+	}
 	if (n > HTTP_MAX_LISTENERS) {
 		log_warnx("--web.listen-address: at most %d addresses", HTTP_MAX_LISTENERS);
 		return -1;

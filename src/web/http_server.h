@@ -37,6 +37,7 @@ struct http_listener {
 	const char *address;		/* as given */
 	bool loopback;
 	struct web_site *site;		/* what its daemon serves */
+	char text[64];			/* the address of a socket systemd passed */
 };
 
 /* A daemon of an older configuration, answering its last requests after a reload. */
@@ -69,14 +70,15 @@ struct http_server {
 };
 
 /*
- * Binds every address (HOST:PORT, :PORT, [IPV6]:PORT) and reads the web
+ * Binds every address (HOST:PORT, :PORT, [IPV6]:PORT), or with
+ * systemd_socket takes the sockets systemd passed instead, and reads the web
  * configuration (config_path, --web.config.file, may be NULL), before
  * anything slow happens at start, so that a port in use or a bad file is
  * the one error.  needs_authentication: refuse a configuration without
  * users unless every listener is on loopback.  0, or -1 after logging why.
  */
-int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n, const char *config_path,
-		     bool needs_authentication);
+int http_server_bind(struct http_server *s, const char *const *addresses, unsigned int n, bool systemd_socket,
+		     const char *config_path, bool needs_authentication);
 /* Serves on the bound sockets.  debug_events may be NULL.  0, or -1 after logging why. */
 int http_server_start(struct http_server *s, const struct http_limits *limits, const char *telemetry_path,
 		      struct flow_collector *collector, struct debug_events *debug_events);
