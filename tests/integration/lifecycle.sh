@@ -60,6 +60,40 @@ revision=$(echo "$version" | sed -n 's/.*(revision: \([^)]*\)).*/\1/p')
 grep -q "^ipc_exporter_build_info{version=\"[0-9.]*\",revision=\"$revision\",libbpf_version=\"v[0-9.]*\"} 1$" "$TEST_TMP/page"
 tap_ok $? "ipc_exporter_build_info names the same revision ($revision) and libbpf"
 
+# ---- :PORT on a host without IPv6: IPv4 alone (socket(AF_INET6) refused by a preloaded shim)
+cat >"$TEST_TMP/noipv6.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/socket.h>
+int socket(int domain, int type, int protocol)
+{
+	static int (*real)(int, int, int);
+
+	if (domain == AF_INET6) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (!real)
+		real = (int (*)(int, int, int))dlsym(RTLD_NEXT, "socket");
+	return real(domain, type, protocol);
+}
+C
+port=$((20000 + RANDOM % 20000))
+if ${CC:-gcc} -shared -fPIC -o "$TEST_TMP/noipv6.so" "$TEST_TMP/noipv6.c" -ldl; then
+	LD_PRELOAD=$TEST_TMP/noipv6.so "$EXPORTER" --web.listen-address=":$port" >"$TEST_TMP/v4.log" 2>&1 &
+	v4=$!
+	wait_until 60 grep -q "listening on :$port" "$TEST_TMP/v4.log"
+	tap_ok $? ":PORT without IPv6: started"
+	grep -q "no IPv6 on this host, listening on IPv4 only" "$TEST_TMP/v4.log"
+	tap_ok $? ":PORT without IPv6: says it listens on IPv4 only"
+	tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" 200 ":PORT without IPv6: serves on IPv4"
+	kill -TERM "$v4"
+	wait "$v4"
+else
+	tap_ok 1 "the no-IPv6 shim builds"
+fi
+
 # ---- systemd socket activation: the socket made by the caller, passed as descriptor 3
 port=$((20000 + RANDOM % 20000))
 python3 - "$EXPORTER" "$port" >"$TEST_TMP/systemd.log" 2>&1 <<'PY' &
