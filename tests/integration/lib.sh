@@ -311,3 +311,41 @@ write_pipe_inode() { # PID: the inode of the pipe PID holds open for writing onl
 		esac
 	done
 }
+
+# ---- a real Prometheus (prometheus_scrape.sh, web_config.sh)
+PROM_PORT=
+PROM_PID=
+prometheus_start() { # CONFIG_FILE: Prometheus on a free loopback port, stopped at exit
+	PROM_PORT=$((20000 + RANDOM % 20000))
+	"$PROMETHEUS" --config.file="$1" --storage.tsdb.path="$TEST_TMP/tsdb" \
+		--web.listen-address="127.0.0.1:$PROM_PORT" >"$TEST_TMP/prometheus.log" 2>&1 &
+	PROM_PID=$!
+	trap 'prometheus_stop; cleanup' EXIT
+}
+prometheus_stop() {
+	[ -n "$PROM_PID" ] && { kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; }
+	PROM_PID=
+}
+prom_query() { # PROMQL -> the first sample's value, or nothing
+	"$CURL" -s --get --data-urlencode "query=$1" "http://127.0.0.1:$PROM_PORT/api/v1/query" |
+		python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
+prom_wait_for() { # PROMQL WANT -> the last value seen, once it is WANT or after 30 s
+	local got
+	for _ in $(seq 1 60); do
+		got=$(prom_query "$1")
+		[ "$got" = "$2" ] && break
+		sleep 0.5
+	done
+	echo "$got"
+}
+prom_check_truth() { # TRUTH_FILE: each flow of a workload's ground truth, as Prometheus stored it
+	local kind mech src dst messages bytes sel
+	while read -r kind mech src dst messages bytes; do
+		[ "$kind" = flow ] || continue
+		sel="mechanism=\"$mech\",src_comm=\"$src\",dst_comm=\"$dst\""
+		tap_eq "$(prom_wait_for "ipc_bytes_total{$sel}" "$bytes")" "$bytes" "Prometheus stored ipc_bytes_total{$sel}"
+		tap_eq "$(prom_wait_for "ipc_messages_total{$sel}" "$messages")" "$messages" \
+			"Prometheus stored ipc_messages_total{$sel}"
+	done <"$1"
+}

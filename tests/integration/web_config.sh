@@ -129,7 +129,6 @@ s_client -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' | grep -q "^New, TLSv1.1"
 tap_ok "$([ $? -ne 0 ]; echo $?)" "openssl s_client: TLS 1.1 refused (min_version TLS12)"
 
 # ---- a real Prometheus, over TLS with basic auth, reads the ground truth back
-prom_port=$((20000 + RANDOM % 20000))
 cat >"$TEST_TMP/prometheus.yml" <<EOF2
 global:
   scrape_interval: 1s
@@ -144,35 +143,13 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$EXPORTER_PORT']
 EOF2
-"$PROMETHEUS" --config.file="$TEST_TMP/prometheus.yml" --storage.tsdb.path="$TEST_TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$prom_port" >"$TEST_TMP/prometheus.log" 2>&1 &
-prom_pid=$!
-trap 'kill $prom_pid 2>/dev/null; wait $prom_pid 2>/dev/null; cleanup' EXIT
-query() { # PROMQL -> the first sample's value, or nothing
-	"$CURL" -s --get --data-urlencode "query=$1" "http://127.0.0.1:$prom_port/api/v1/query" |
-		python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null
-}
-wait_for() { # PROMQL WANT -> last value seen
-	local got
-	for _ in $(seq 1 60); do
-		got=$(query "$1")
-		[ "$got" = "$2" ] && break
-		sleep 0.5
-	done
-	echo "$got"
-}
-tap_eq "$(wait_for 'up{job="ipc"}' 1)" 1 "Prometheus scrapes over TLS with basic auth: up == 1"
+prometheus_start "$TEST_TMP/prometheus.yml"
+tap_eq "$(prom_wait_for 'up{job="ipc"}' 1)" 1 "Prometheus scrapes over TLS with basic auth: up == 1"
 prefix=$(unique_prefix w)
 "$WORKLOAD" pipe "$prefix" 1 1 100 64 >"$TEST_TMP/truth"
 tap_ok $? "workload ran"
-while read -r kind mech src dst messages bytes; do
-	[ "$kind" = flow ] || continue
-	sel="mechanism=\"$mech\",src_comm=\"$src\",dst_comm=\"$dst\""
-	tap_eq "$(wait_for "ipc_bytes_total{$sel}" "$bytes")" "$bytes" "Prometheus stored ipc_bytes_total{$sel}"
-	tap_eq "$(wait_for "ipc_messages_total{$sel}" "$messages")" "$messages" "Prometheus stored ipc_messages_total{$sel}"
-done <"$TEST_TMP/truth"
-kill $prom_pid 2>/dev/null
-wait $prom_pid 2>/dev/null
+prom_check_truth "$TEST_TMP/truth"
+prometheus_stop
 
 # ---- SIGHUP: client certificates required from now on; a stream open meanwhile ends, the daemon lives
 "$CURL" -sN "${tls[@]}" -u prom:s3cret "$url/debug/events?mechanism=signal" >"$TEST_TMP/stream" 2>&1 &
