@@ -10,14 +10,7 @@ deadline_in 120
 
 # ---- two addresses, one process
 p2=$((20000 + RANDOM % 20000))
-exporter_start --own --web.listen-address="[::1]:$p2" --log.format=logfmt || 
-# ---- the man page names every flag --help names
-missing=
-for flag in $("$EXPORTER" --help | grep -o -- '--[a-z][a-z.-]*' | sort -u); do
-	grep -q -- "$(echo "$flag" | sed 's/-/\\\\-/g')" "$TOP_SRCDIR/docs/ipc_exporter.8" || missing="$missing $flag"
-done
-tap_eq "${missing:-none}" none "docs/ipc_exporter.8 documents every flag of --help"
-tap_finish
+exporter_start --own --web.listen-address="[::1]:$p2" --log.format=logfmt || tap_finish
 tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$EXPORTER_PORT/metrics")" 200 \
 	"the first --web.listen-address serves"
 tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "http://[::1]:$p2/metrics")" 200 \
@@ -36,14 +29,7 @@ tap_ok $? "--log.format=logfmt: every line is ts=... level=... msg=\"...\" ($(wc
 exporter_stop
 
 # ---- JSON, and --log.level=error leaves the info lines out
-exporter_start --own --log.format=json --log.level=warn || 
-# ---- the man page names every flag --help names
-missing=
-for flag in $("$EXPORTER" --help | grep -o -- '--[a-z][a-z.-]*' | sort -u); do
-	grep -q -- "$(echo "$flag" | sed 's/-/\\\\-/g')" "$TOP_SRCDIR/docs/ipc_exporter.8" || missing="$missing $flag"
-done
-tap_eq "${missing:-none}" none "docs/ipc_exporter.8 documents every flag of --help"
-tap_finish
+exporter_start --own --log.format=json --log.level=warn || tap_finish
 "$CURL" -s "http://127.0.0.1:$EXPORTER_PORT/metrics" >"$TEST_TMP/page"
 kill -HUP "$EXPORTER_PID"
 sleep 1
@@ -55,14 +41,7 @@ levels = [json.loads(l)["level"] for l in lines]   # every line parses
 assert all(l in ("warn", "error") for l in levels), levels
 PY
 tap_ok $? "--log.format=json --log.level=warn: every line is JSON, none below warn ($(grep -c . "$TEST_TMP/exporter.log") lines)"
-exporter_start --own --log.format=json || 
-# ---- the man page names every flag --help names
-missing=
-for flag in $("$EXPORTER" --help | grep -o -- '--[a-z][a-z.-]*' | sort -u); do
-	grep -q -- "$(echo "$flag" | sed 's/-/\\\\-/g')" "$TOP_SRCDIR/docs/ipc_exporter.8" || missing="$missing $flag"
-done
-tap_eq "${missing:-none}" none "docs/ipc_exporter.8 documents every flag of --help"
-tap_finish
+exporter_start --own --log.format=json || tap_finish
 exporter_stop
 python3 -c '
 import json, sys
