@@ -25,7 +25,7 @@ result() { # STATUS DESCRIPTION
 }
 
 declare -A sources=(
-	[web_config]="src/web/web_config.c"
+	[web_config]="src/web/web_config.c src/util/yaml_doc.c"
 	[event_query]="src/events/event_filter.c src/kernel/ipc_names.c"
 	[flags]="src/web/listen_address.c src/identity/process_labels.c src/util/option_parse.c src/util/log.c"
 )
