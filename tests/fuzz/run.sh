@@ -1,8 +1,8 @@
 #!/bin/bash
 # Every parser of outside input under libFuzzer (clang's, with
 # AddressSanitizer and UndefinedBehaviorSanitizer), for a bounded time
-# each: the web configuration, the /debug/events query string, and the
-# command-line values.  TAP, one result per target.
+# each: the web configuration, the policy file, the /debug/events query
+# string, and the command-line values.  TAP, one result per target.
 #   FUZZ_SECONDS=N   time per target (default 10; `make fuzz` gives 300)
 # Seeds are in tests/fuzz/corpus/TARGET; what the fuzzer finds goes to a
 # copy outside the tree, and a crashing input is kept in the build
@@ -28,10 +28,12 @@ declare -A sources=(
 	[web_config]="src/web/web_config.c src/util/yaml_doc.c"
 	[event_query]="src/events/event_filter.c src/kernel/ipc_names.c"
 	[flags]="src/web/listen_address.c src/identity/process_labels.c src/util/option_parse.c src/util/log.c"
+	[policy]="src/policy/policy.c src/util/yaml_doc.c src/kernel/ipc_names.c"
 )
-declare -A libs=([web_config]="$(pkg-config --libs yaml-0.1)" [event_query]="" [flags]="")
+declare -A libs=([web_config]="$(pkg-config --libs yaml-0.1)" [event_query]="" [flags]=""
+	[policy]="$(pkg-config --libs yaml-0.1)")
 
-for target in web_config event_query flags; do
+for target in web_config event_query flags policy; do
 	bin=$out/fuzz_$target
 	srcs=()
 	for f in ${sources[$target]}; do srcs+=("$SRC/$f"); done

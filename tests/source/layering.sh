@@ -1,6 +1,6 @@
 #!/bin/bash
 # src/ is grouped by concern, and a folder uses only the folders below it:
-#   programs (src/*.c) -> web -> metrics, events -> kernel -> identity -> util
+#   programs (src/*.c) -> web -> metrics, events -> policy -> kernel -> identity -> util
 # metrics and events sit side by side and use neither each other.  The
 # kernel programs' shared headers (bpf/ipc_types.h, bpf/pipe_queue.h,
 # bpf/syscall_numbers.h) are below everything; their skeleton belongs to the
@@ -10,8 +10,8 @@
 
 layer_rank() {
 	case $1 in
-	util) echo 0 ;; identity) echo 1 ;; kernel) echo 2 ;; metrics | events) echo 3 ;; web) echo 4 ;;
-	.) echo 5 ;; *) echo -1 ;;
+	util) echo 0 ;; identity) echo 1 ;; kernel) echo 2 ;; policy) echo 3 ;; metrics | events) echo 4 ;;
+	web) echo 5 ;; .) echo 6 ;; *) echo -1 ;;
 	esac
 }
 
@@ -41,7 +41,7 @@ layering_violations() {
 }
 
 src=$TOP_SRCDIR/src
-for folder in . util identity kernel metrics events web; do
+for folder in . util identity kernel policy metrics events web; do
 	[ -d "$src/$folder" ]
 	tap_ok $? "src/$folder exists"
 done
