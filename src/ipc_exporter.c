@@ -18,6 +18,7 @@
 #include "kernel/local_addresses.h"
 #include "kernel/queue_sweep.h"
 #include "metrics/flow_collector.h"
+#include "policy/policy.h"
 #include "util/build_info.h"
 #include "util/capabilities.h"
 #include "util/log.h"
@@ -39,6 +40,8 @@ struct exporter_config {
 	unsigned int nlisten;
 	struct http_limits web;
 	const char *web_config_file;
+	const char *policy_file;
+	bool enable_lifecycle;
 	bool systemd_socket;
 	const char *telemetry_path;
 	struct probe_options probe;
@@ -87,6 +90,19 @@ static void raise_file_limit(rlim_t want)
 	setrlimit(RLIMIT_NOFILE, &files);
 }
 
+/* SIGHUP: the policy again; an error keeps the one in force. */
+static void policy_reload(struct flow_collector *c)
+{
+	char err[512];
+
+	if (!c->policy_path)
+		return;
+	if (flow_collector_load_policy(c, err, sizeof(err)) < 0)
+		log_warnx("--policy.file: %s; the policy in force stays", err);
+	else
+		log_info("--policy.file: %s reloaded (%u rules)", c->policy_path, c->policy->nrules);
+}
+
 static time_t monotonic_seconds(void)
 {
 	return (time_t)(monotonic_ns() / NS_PER_SECOND);
@@ -112,6 +128,7 @@ static void usage(FILE *out)
 		"                              in the exporter-toolkit format Prometheus's\n"
 		"                              exporters share; re-read on SIGHUP, and its\n"
 		"                              certificates when their files change\n"
+		"  --web.enable-lifecycle      POST /-/reload re-reads --policy.file\n"
 		"  --web.max-connections=N     connections at once per address, idle keep-alives\n"
 		"                              included (default %u, event streams come on top)\n"
 		"  --web.max-connections-per-client=N\n"
@@ -141,6 +158,9 @@ static void usage(FILE *out)
 		"                              the series: pid needs the host's pid namespace\n"
 		"  --series-limit=N            label sets exported at most (default %d); flows\n"
 		"                              past it are folded into src_comm=\"[overflow]\"\n"
+		"  --policy.file=FILE          the flows this host is expected to have (YAML);\n"
+		"                              others are counted again in ipc_unexpected_*\n"
+		"                              families; re-read on SIGHUP and POST /-/reload\n"
 		"  --debug.events              serve %s: IPC events as they happen,\n"
 		"                              one per line, filtered by the query string\n"
 		"                              (off by default)\n"
@@ -164,6 +184,8 @@ enum {
 	OPT_LISTEN = 256,
 	OPT_MAX_CONNECTIONS,
 	OPT_WEB_CONFIG,
+	OPT_POLICY_FILE,
+	OPT_ENABLE_LIFECYCLE,
 	OPT_SYSTEMD_SOCKET,
 	OPT_MAX_PER_CLIENT,
 	OPT_MAX_REQUESTS,
@@ -190,6 +212,8 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
 		{ "web.max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 		{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
+		{ "policy.file", required_argument, NULL, OPT_POLICY_FILE },
+		{ "web.enable-lifecycle", no_argument, NULL, OPT_ENABLE_LIFECYCLE },
 		{ "web.systemd-socket", no_argument, NULL, OPT_SYSTEMD_SOCKET },
 		{ "web.max-connections-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
 		{ "web.max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
@@ -237,6 +261,16 @@ static int parse_args(int argc, char **argv, struct exporter_config *cfg)
 			break;
 		case OPT_SYSTEMD_SOCKET:
 			cfg->systemd_socket = true;
+			break;
+		case OPT_POLICY_FILE:
+			if (!*optarg) {
+				log_warnx("--policy.file needs a file name");
+				return -1;
+			}
+			cfg->policy_file = optarg;
+			break;
+		case OPT_ENABLE_LIFECYCLE:
+			cfg->enable_lifecycle = true;
 			break;
 		case OPT_WEB_CONFIG:
 			if (!*optarg) {
@@ -400,7 +434,7 @@ int main(int argc, char **argv)
 	struct queue_sweep_counts sweep = { 0 };
 	time_t next_sweep, next_refresh;
 	uint64_t keep;
-	char kept[128];
+	char kept[128], err[512];
 	sigset_t stop_signals;
 	int sig, status = 1;
 
@@ -436,7 +470,16 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Before the slow start: a port in use is then the one error, at once. */
+	/* Before the slow start: a bad policy, a port in use, a bad web file is then the one error, at once. */
+	if (cfg.policy_file) {
+		struct policy check;
+
+		if (policy_read(cfg.policy_file, &check, err, sizeof(err)) < 0) {
+			log_warnx("--policy.file: %s", err);
+			return 1;
+		}
+		policy_free(&check);
+	}
 	if (http_server_bind(&server, cfg.listen_addresses, cfg.nlisten, cfg.systemd_socket, cfg.web_config_file,
 			     cfg.debug_events_contents) < 0)
 		return 1;
@@ -459,6 +502,11 @@ int main(int argc, char **argv)
 		log_warnx("cannot initialise the collector");
 		goto out_probe;
 	}
+	collector.policy_path = cfg.policy_file;
+	if (cfg.policy_file && flow_collector_load_policy(&collector, err, sizeof(err)) < 0) {
+		log_warnx("--policy.file: %s", err);
+		goto out_collector;
+	}
 	if (cfg.debug_events) {
 		/* Opened with the exporter: a client only subscribes, the reader thread is there already. */
 		if (event_stream_open(&stream, &probe) < 0) {
@@ -473,6 +521,7 @@ int main(int argc, char **argv)
 			log_info("--debug.events: in a pid namespace of its own the exporter cannot tell its own "
 				 "sends apart, so a local client sees its stream's own traffic (filter by mechanism)");
 	}
+	server.enable_lifecycle = cfg.enable_lifecycle;
 	if (http_server_start(&server, &cfg.web, cfg.telemetry_path, &collector, debug_events) < 0)
 		goto out_debug_events;
 
@@ -487,6 +536,7 @@ int main(int argc, char **argv)
 		if (sig == SIGHUP) {
 			log_info("received SIGHUP: re-reading the configuration");
 			http_server_reload(&server);
+			policy_reload(&collector);
 		}
 		http_server_tick(&server);
 		/* However rarely Prometheus scrapes, a filling table is drained before it overflows. */

@@ -2,10 +2,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "identity/process_labels.h"
 #include "kernel/bpf_loader.h"
+#include "policy/policy.h"
 #include "metrics/flow_collector.h"
 #include "util/log.h"
 
@@ -22,6 +25,10 @@ int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned 
 
 void flow_collector_free(struct flow_collector *c)
 {
+	if (c->policy) {
+		policy_free(c->policy);
+		free(c->policy);
+	}
 	series_table_free(&c->series);
 	identity_names_free(&c->names);
 	pthread_mutex_destroy(&c->lock);
@@ -65,10 +72,76 @@ static void overflow_key(struct flow_collector *c, struct series_key *key, uint8
 		key->src_cgroup = key->dst_cgroup = overflow;
 }
 
+/* Whether the policy in force allows a label set's flow: judged once per label set and policy. */
+static bool unexpected(struct flow_collector *c, struct series *s)
+{
+	const struct series_key *k = &s->key;
+	struct policy_flow flow = { .mechanism = k->mechanism, .signal = k->signal };
+
+	if (s->policy_gen == c->policy_gen)
+		return s->unexpected;
+	s->policy_gen = c->policy_gen;
+	/* [overflow] stands for many pairs: no rule can judge it */
+	if (strcmp(k->src_comm, OVERFLOW_COMM) == 0) {
+		s->unexpected = false;
+		return false;
+	}
+	flow.src[POLICY_COMM] = k->src_comm;
+	flow.dst[POLICY_COMM] = k->dst_comm;
+	flow.src[POLICY_EXE] = k->src_exe;
+	flow.dst[POLICY_EXE] = k->dst_exe;
+	flow.src[POLICY_CGROUP] = k->src_cgroup;
+	flow.dst[POLICY_CGROUP] = k->dst_cgroup;
+	s->unexpected = !policy_allows(c->policy, &flow);
+	return s->unexpected;
+}
+
 static void add_series(struct flow_collector *c, const struct series_key *key, uint64_t messages, uint64_t bytes)
 {
-	if (series_table_add(&c->series, key, messages, bytes) < 0)
+	struct series *s = series_table_entry(&c->series, key);
+
+	if (!s) {
 		c->series_add_failures++;
+		return;
+	}
+	s->messages += messages;
+	s->bytes += bytes;
+	if (c->policy && unexpected(c, s)) {
+		s->unexpected_messages += messages;
+		s->unexpected_bytes += bytes;
+	}
+}
+
+int flow_collector_load_policy(struct flow_collector *c, char *err, size_t errlen)
+{
+	struct policy *p = calloc(1, sizeof(*p)), *old;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (policy_read(c->policy_path, p, err, errlen) < 0) {
+		free(p);
+		pthread_mutex_lock(&c->lock);
+		c->policy_reload_ok = false;
+		pthread_mutex_unlock(&c->lock);
+		return -1;
+	}
+	pthread_mutex_lock(&c->lock);
+	/* what the kernel holds was counted under the old policy: drained under it */
+	if (c->policy)
+		flow_collector_drain(c, FLOW_DRAIN_POLICY);
+	old = c->policy;
+	c->policy = p;
+	c->policy_gen++;
+	c->policy_reload_ok = true;
+	c->policy_reload_time = (int64_t)time(NULL);
+	pthread_mutex_unlock(&c->lock);
+	if (old) {
+		policy_free(old);
+		free(old);
+	}
+	return 0;
 }
 
 /* A flow_sink: one drained kernel entry into its label set. */

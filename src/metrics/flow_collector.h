@@ -20,12 +20,14 @@
 /* The label set that flows past the series limit, or the kernel's full table, are folded into. */
 #define OVERFLOW_COMM "[overflow]"
 
+struct policy;
 struct probe;
 
 /* Why the kernel's flow table was drained. */
 enum flow_drain_reason {
 	FLOW_DRAIN_SCRAPE = 0,	/* a scrape */
 	FLOW_DRAIN_FILL,	/* in the background: the active table was filling */
+	FLOW_DRAIN_POLICY,	/* a new policy: what came before it is counted under the old one */
 	FLOW_DRAIN_REASONS,
 };
 
@@ -51,6 +53,12 @@ struct flow_collector {
 	uint64_t flow_table_peak;	/* most entries a drained flow table held since the last scrape */
 	struct ipc_flow_counts overflow[IPC_OVERFLOW_SLOTS];
 	uint64_t health[IPC_HEALTH_COUNTER_COUNT];
+	/* --policy.file: flows no rule allows are counted again, as unexpected */
+	const char *policy_path;	/* NULL: no policy, no unexpected families */
+	struct policy *policy;
+	uint32_t policy_gen;		/* bumped at each load: every label set is judged again */
+	bool policy_reload_ok;
+	int64_t policy_reload_time;	/* wall-clock seconds of the last load that took */
 };
 
 int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, size_t series_limit);
@@ -66,5 +74,10 @@ int flow_collector_drain(struct flow_collector *c, enum flow_drain_reason reason
  * negative errno.
  */
 int flow_collector_drain_if_filling(struct flow_collector *c);
+/*
+ * (Re)reads c->policy_path; takes c->lock.  On an error the policy in force
+ * stays and the error is written to err.  0 or -1.
+ */
+int flow_collector_load_policy(struct flow_collector *c, char *err, size_t errlen);
 
 #endif

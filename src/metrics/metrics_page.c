@@ -16,6 +16,7 @@
 #include "metrics/exposition.h"
 #include "metrics/metrics_page.h"
 #include "metrics/process_stats.h"
+#include "policy/policy.h"
 #include "util/build_info.h"
 
 #ifndef PACKAGE_VERSION
@@ -125,6 +126,65 @@ static void render_signals(struct strbuf *out, const struct series *sorted, size
 	}
 }
 
+/*
+ * Only with --policy.file: what was counted while the policy in force did
+ * not allow the flow; a label set appears with its first unexpected event.
+ */
+static int render_unexpected(struct strbuf *out, const struct series *sorted, size_t n,
+			     const struct flow_collector *c)
+{
+	struct series_table signals_per_pair = { 0 };
+	struct metric_label labels[MAX_LABELS];
+	char name[32], pid_text[2][16];
+	size_t nlabels;
+
+	if (!c->policy)
+		return 0;
+	exposition_family(out, "ipc_unexpected_messages_total", "counter",
+			  "IPC operations of flows no rule of --policy.file allows, counted while the policy in "
+			  "force did not allow them (signals: per pair).");
+	for (size_t i = 0; i < n; i++) {
+		struct series_key pair;
+
+		if (!sorted[i].unexpected_messages)
+			continue;
+		if (sorted[i].key.mechanism != IPC_SIGNAL) {
+			render_flow_sample(out, "ipc_unexpected_messages_total", &sorted[i].key, c->labels,
+					   sorted[i].unexpected_messages);
+			continue;
+		}
+		pair = sorted[i].key;
+		pair.signal = 0;
+		if (series_table_add(&signals_per_pair, &pair, sorted[i].unexpected_messages, 0) < 0) {
+			series_table_free(&signals_per_pair);
+			return -ENOMEM;
+		}
+	}
+	series_table_sort(&signals_per_pair);
+	for (size_t i = 0; i < signals_per_pair.count; i++)
+		render_flow_sample(out, "ipc_unexpected_messages_total", &signals_per_pair.entries[i].key, c->labels,
+				   signals_per_pair.entries[i].messages);
+	series_table_free(&signals_per_pair);
+	exposition_family(out, "ipc_unexpected_bytes_total", "counter",
+			  "Payload bytes of flows no rule of --policy.file allows.");
+	for (size_t i = 0; i < n; i++)
+		if (sorted[i].key.mechanism != IPC_SIGNAL && sorted[i].unexpected_messages)
+			render_flow_sample(out, "ipc_unexpected_bytes_total", &sorted[i].key, c->labels,
+					   sorted[i].unexpected_bytes);
+	exposition_family(out, "ipc_unexpected_signals_total", "counter",
+			  "Signals no rule of --policy.file allows, by signal.");
+	for (size_t i = 0; i < n; i++) {
+		if (sorted[i].key.mechanism != IPC_SIGNAL || !sorted[i].unexpected_messages)
+			continue;
+		signal_name(sorted[i].key.signal, name, sizeof(name));
+		nlabels = series_labels(labels, &sorted[i].key, c->labels, pid_text);
+		labels[0] = (struct metric_label){ "signal", name };
+		exposition_sample_u64(out, "ipc_unexpected_signals_total", labels, nlabels,
+				      sorted[i].unexpected_messages);
+	}
+	return 0;
+}
+
 static void render_counter(struct strbuf *out, const char *name, const char *help, uint64_t value)
 {
 	exposition_family(out, name, "counter", help);
@@ -141,6 +201,20 @@ static void render_gauge(struct strbuf *out, const char *name, const char *help,
 {
 	exposition_family(out, name, "gauge", help);
 	exposition_sample_double(out, name, NULL, 0, value);
+}
+
+static void render_policy(struct strbuf *out, const struct flow_collector *c)
+{
+	if (!c->policy_path)
+		return;
+	render_count_gauge(out, "ipc_exporter_policy_rules", "Rules of the --policy.file in force.",
+			   c->policy ? c->policy->nrules : 0);
+	render_count_gauge(out, "ipc_exporter_policy_last_reload_successful",
+			   "1 if the last load of --policy.file (at start, SIGHUP or POST /-/reload) took, 0 if it "
+			   "failed and the previous policy stays in force.",
+			   c->policy_reload_ok);
+	render_gauge(out, "ipc_exporter_policy_last_reload_success_timestamp_seconds",
+		     "When the policy in force was loaded.", (double)c->policy_reload_time);
 }
 
 /* The kernel side's counters about itself (enum ipc_health_counter). */
@@ -208,7 +282,8 @@ static void render_queue_lifecycle(struct strbuf *out, const struct flow_collect
 static void render_drains(struct strbuf *out, const struct flow_collector *c)
 {
 	static const char *const reasons[FLOW_DRAIN_REASONS] = { [FLOW_DRAIN_SCRAPE] = "scrape",
-								 [FLOW_DRAIN_FILL] = "fill" };
+								 [FLOW_DRAIN_FILL] = "fill",
+								 [FLOW_DRAIN_POLICY] = "policy" };
 	struct metric_label label;
 
 	exposition_family(out, "ipc_exporter_flow_drains_total", "counter",
@@ -376,7 +451,10 @@ int metrics_page_render(struct flow_collector *c, const struct page_event_counts
 		out->failed = true;
 	render_bytes(out, c->series.entries, c->series.count, c);
 	render_signals(out, c->series.entries, c->series.count, c);
+	if (render_unexpected(out, c->series.entries, c->series.count, c) < 0)
+		out->failed = true;
 	render_exporter(out, c, &queues);
+	render_policy(out, c);
 	c->flow_table_peak = 0;	/* the next scrape shows the next interval's */
 	pthread_mutex_unlock(&c->lock);
 

@@ -79,24 +79,30 @@ static int series_entries_grow(struct series_table *t)
 	return 0;
 }
 
-int series_table_add(struct series_table *t, const struct series_key *key, uint64_t messages,
-		     uint64_t bytes)
+struct series *series_table_entry(struct series_table *t, const struct series_key *key)
 {
-	struct series *s;
 	uint32_t *slot;
 
 	/* Keep the index under 3/4 full so probes stay short. */
 	if ((t->count + 1) * 4 > t->capacity * 3 && series_index_grow(t) < 0)
-		return -ENOMEM;
+		return NULL;
 	slot = series_slot(t, t->index, t->capacity, key);
 	if (!*slot) {
 		if (t->count == t->allocated && series_entries_grow(t) < 0)
-			return -ENOMEM;
-		s = &t->entries[t->count++];
-		*s = (struct series){ .key = *key };
+			return NULL;
+		t->entries[t->count++] = (struct series){ .key = *key };
 		*slot = t->count;
 	}
-	s = &t->entries[*slot - 1];
+	return &t->entries[*slot - 1];
+}
+
+int series_table_add(struct series_table *t, const struct series_key *key, uint64_t messages,
+		     uint64_t bytes)
+{
+	struct series *s = series_table_entry(t, key);
+
+	if (!s)
+		return -ENOMEM;
 	s->messages += messages;
 	s->bytes += bytes;
 	return 0;

@@ -7,6 +7,7 @@
 #ifndef SERIES_TABLE_H
 #define SERIES_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,11 @@ struct series {
 	struct series_key key;
 	uint64_t messages;
 	uint64_t bytes;
+	/* what was counted while the policy in force did not allow the flow (metrics/flow_collector.c) */
+	uint64_t unexpected_messages;
+	uint64_t unexpected_bytes;
+	uint32_t policy_gen;	/* the policy `unexpected` was judged by; 0: none yet */
+	bool unexpected;
 };
 
 /*
@@ -51,6 +57,8 @@ void series_table_free(struct series_table *t);
 /* Adds to the totals of key, creating the entry; -ENOMEM on failure. */
 int series_table_add(struct series_table *t, const struct series_key *key, uint64_t messages,
 		     uint64_t bytes);
+/* The entry of key, made (all zero) if need be; NULL when out of memory.  Valid until the next add or sort. */
+struct series *series_table_entry(struct series_table *t, const struct series_key *key);
 const struct series *series_table_find(const struct series_table *t, const struct series_key *key);
 /*
  * Puts the entries in key order in place (the page lists them so): a no-op

@@ -264,6 +264,16 @@ int policy_parse(const char *name, const char *text, size_t len, struct policy *
 	if (root)	/* an empty policy allows nothing */
 		ret = yaml_walk_mapping(&doc, root, "the policy", rules, &p);
 	yaml_doc_free(&doc);
+	if (ret == 0) {
+		out->text = malloc(len + 1);
+		if (out->text) {
+			memcpy(out->text, text, len);
+			out->text[len] = '\0';
+			out->text_len = len;
+		} else {
+			ret = yaml_fail(&doc, NULL, "out of memory");
+		}
+	}
 	if (ret < 0)
 		policy_free(out);
 	return ret;
@@ -308,6 +318,7 @@ void policy_free(struct policy *p)
 		free(r->signals);
 	}
 	free(p->rules);
+	free(p->text);
 	memset(p, 0, sizeof(*p));
 }
 

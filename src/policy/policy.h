@@ -35,6 +35,8 @@ struct policy {
 	struct policy_rule *rules;
 	unsigned int nrules;
 	unsigned int needs;		/* bit per enum policy_field some rule names */
+	char *text;			/* the file as read, for GET /policy */
+	size_t text_len;
 };
 
 /* A flow as its label set shows it; a field not known is NULL (only a rule that does not name it matches). */

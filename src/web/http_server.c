@@ -14,7 +14,9 @@
 
 #include "events/debug_events.h"
 #include "metrics/exposition.h"
+#include "metrics/flow_collector.h"
 #include "metrics/metrics_page.h"
+#include "policy/policy.h"
 #include "util/log.h"
 #include "web/connection_guard.h"
 #include "web/gzip.h"
@@ -44,6 +46,25 @@ static enum MHD_Result send_text(struct web_site *site, struct MHD_Connection *c
 	web_site_decorate(site, r);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Hands the buffer's memory to libmicrohttpd, with a content type. */
+static enum MHD_Result send_owned(struct web_site *site, struct MHD_Connection *conn, unsigned int status,
+				  const char *type, struct strbuf *body)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r) {
+		strbuf_free(body);
+		return MHD_NO;
+	}
+	*body = (struct strbuf){ 0 };
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	web_site_decorate(site, r);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -153,6 +174,55 @@ static enum MHD_Result serve_landing(struct web_site *site, struct MHD_Connectio
 	return send_text(site, conn, MHD_HTTP_OK, "text/html; charset=utf-8", page);
 }
 
+/* GET /policy: the policy in force, as its file was. */
+static enum MHD_Result serve_policy(struct web_site *site, struct MHD_Connection *conn)
+{
+	struct flow_collector *c = site->server->collector;
+	struct strbuf text = { 0 };
+
+	pthread_mutex_lock(&c->lock);
+	if (c->policy)
+		strbuf_append(&text, c->policy->text, c->policy->text_len);
+	pthread_mutex_unlock(&c->lock);
+	if (!c->policy_path) {
+		strbuf_free(&text);
+		return send_text(site, conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+				 "error: no --policy.file\n");
+	}
+	if (text.failed || !text.data) {
+		strbuf_free(&text);
+		return send_text(site, conn, MHD_HTTP_OK, "application/yaml; charset=utf-8", "");
+	}
+	return send_owned(site, conn, MHD_HTTP_OK, "application/yaml; charset=utf-8", &text);
+}
+
+/*
+ * POST or PUT /-/reload, the Prometheus convention: re-reads --policy.file
+ * and answers how it went (500 with the file's error).  Only with
+ * --web.enable-lifecycle.
+ */
+static enum MHD_Result serve_reload(struct web_site *site, struct MHD_Connection *conn, const char *method)
+{
+	struct http_server *s = site->server;
+	char err[512], reply[600];
+
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0 && strcmp(method, MHD_HTTP_METHOD_PUT) != 0)
+		return send_text(site, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+				 "error: only POST and PUT reload\n");
+	if (!s->enable_lifecycle)
+		return send_text(site, conn, MHD_HTTP_FORBIDDEN, "text/plain; charset=utf-8",
+				 "error: the lifecycle API is not enabled (--web.enable-lifecycle)\n");
+	if (!s->collector->policy_path)
+		return send_text(site, conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "no --policy.file to reload\n");
+	if (flow_collector_load_policy(s->collector, err, sizeof(err)) < 0) {
+		log_warnx("--policy.file: %s; the policy in force stays", err);
+		snprintf(reply, sizeof(reply), "error: %s; the policy in force stays\n", err);
+		return send_text(site, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", reply);
+	}
+	log_info("--policy.file: %s reloaded (POST /-/reload)", s->collector->policy_path);
+	return send_text(site, conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "reloaded\n");
+}
+
 static int connection_fd(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -184,6 +254,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	/* every path, even one that does not exist, is behind the authentication */
 	if (!web_site_admits(site, conn, &answered))
 		return answered;
+	if (strcmp(url, "/-/reload") == 0)
+		return serve_reload(site, conn, method);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_text(site, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				 "error: only GET and HEAD are supported\n");
@@ -191,6 +263,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return serve_metrics(site, conn);
 	if (strcmp(url, "/") == 0)
 		return serve_landing(site, conn);
+	if (strcmp(url, "/policy") == 0)
+		return serve_policy(site, conn);
 	if (s->debug_events && strcmp(url, DEBUG_EVENTS_PATH) == 0)
 		return debug_events_serve(s->debug_events, conn, strcmp(method, MHD_HTTP_METHOD_HEAD) == 0,
 					  web_site_decorate, site);

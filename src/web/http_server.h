@@ -65,6 +65,7 @@ struct http_server {
 	struct retiring_daemon retiring[HTTP_MAX_LISTENERS * 4];
 	unsigned int nretiring;
 	unsigned int connections;		/* per daemon */
+	bool enable_lifecycle;			/* POST /-/reload (--web.enable-lifecycle) */
 	bool reload_ok;				/* the last reload (or the start) took */
 	int64_t reload_time;			/* its wall-clock time, seconds */
 };

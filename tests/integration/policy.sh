@@ -1,0 +1,102 @@
+#!/bin/bash
+# --policy.file: a bad file refused at start with its line and column;
+# exact unexpected counts for ground-truth workloads in which some flows are
+# allowed and some are not (pipes and signals, globs, signal names and
+# globs); nothing unexpected for what is allowed; reloads by SIGHUP and by
+# POST /-/reload (good and bad files, the lifecycle flag), and GET /policy.
+. "$(dirname "$0")/lib.sh"
+require_root
+deadline_in 120
+url() { echo "http://127.0.0.1:$EXPORTER_PORT$1"; }
+value() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
+
+# ---- a bad file: refused before anything loads
+printf 'allow:\n  - mechanism: pipe\n    src: {comm: a}\n    dst: {commm: b}\n' >"$TEST_TMP/bad.yml"
+timeout 20 "$EXPORTER" --web.listen-address=127.0.0.1:$((20000 + RANDOM % 20000)) \
+	--policy.file="$TEST_TMP/bad.yml" >"$TEST_TMP/out" 2>&1
+tap_eq $? 1 "a bad policy: refused at start"
+grep -q "bad.yml:4:11: dst: unknown key \"commm\"" "$TEST_TMP/out"
+tap_ok $? "a bad policy: the error says where (4:11) and what"
+tap_diag <"$TEST_TMP/out"
+
+p=$(unique_prefix y)
+cat >"$TEST_TMP/policy.yml" <<EOF2
+# the writers may feed the readers; nothing else of this run is expected
+allow:
+  - mechanism: pipe
+    src: {comm: "$p-w*"}
+    dst: {comm: "$p-r?"}
+  - signal: [SIGUSR2, "SIGCHLD"]
+  - mechanism: pipe                      # the signal workload's receiver reports to its parent
+    src: {comm: "$p-recv*"}
+    dst: {comm: "$p-parent*"}
+EOF2
+exporter_start --own --policy.file="$TEST_TMP/policy.yml" --web.enable-lifecycle || tap_finish
+scrape "$TEST_TMP/before"
+tap_eq "$(value "$TEST_TMP/before" ipc_exporter_policy_rules)" 3 "ipc_exporter_policy_rules 3"
+tap_eq "$(value "$TEST_TMP/before" ipc_exporter_policy_last_reload_successful)" 1 "the policy took"
+"$WORKLOAD" pipe "$p" 1 1 120 50 >"$TEST_TMP/truth"
+tap_ok $? "pipe workload ran"
+"$WORKLOAD" signal "$p" 10 7 >>"$TEST_TMP/truth"
+tap_ok $? "signal workload ran"
+scrape "$TEST_TMP/after"
+tap_diag <"$TEST_TMP/truth"
+# what the truth says is unexpected: the reader's results to the controller, and SIGUSR1
+read -r _ _ _ _ rm rb < <(grep "^flow pipe $p-r0 $p-ctl0 " "$TEST_TMP/truth")
+sel="mechanism=\"pipe\",src_comm=\"$p-r0\",dst_comm=\"$p-ctl0\""
+tap_eq "$(value "$TEST_TMP/after" "ipc_unexpected_messages_total{$sel}")" "$rm" "unexpected: the results pipe's messages ($rm)"
+tap_eq "$(value "$TEST_TMP/after" "ipc_unexpected_bytes_total{$sel}")" "$rb" "unexpected: the results pipe's bytes ($rb)"
+sel="signal=\"SIGUSR1\",src_comm=\"$p-send0\",dst_comm=\"$p-recv0\""
+tap_eq "$(value "$TEST_TMP/after" "ipc_unexpected_signals_total{$sel}")" 7 "unexpected: 7 SIGUSR1 (SIGUSR2 and SIGCHLD are allowed)"
+sel="mechanism=\"signal\",src_comm=\"$p-send0\",dst_comm=\"$p-recv0\""
+tap_eq "$(value "$TEST_TMP/after" "ipc_unexpected_messages_total{$sel}")" 7 "unexpected messages of the signal pair: the 7 SIGUSR1 alone"
+got=$(grep "^ipc_unexpected_[a-z_]*{.*$p-" "$TEST_TMP/after" | grep -v "$p-ctl0\|SIGUSR1\|mechanism=\"signal\"")
+tap_eq "$got" "" "nothing allowed is counted as unexpected (writers to readers, SIGUSR2, SIGCHLD)"
+tap_eq "$(grep "^ipc_bytes_total{mechanism=\"pipe\",src_comm=\"$p-w0\"" "$TEST_TMP/after" | awk '{ print $2 }')" 6000 \
+	"the usual families are unchanged (w0 -> r0: 6000 bytes)"
+
+# ---- GET /policy shows the file in force
+"$CURL" -s "$(url /policy)" >"$TEST_TMP/shown"
+cmp -s "$TEST_TMP/shown" "$TEST_TMP/policy.yml"
+tap_ok $? "GET /policy: the policy in force, as written"
+
+# ---- reload by SIGHUP: the results pipe allowed from now on
+cat >>"$TEST_TMP/policy.yml" <<EOF2
+  - mechanism: pipe
+    dst: {comm: "$p-ctl*"}
+EOF2
+kill -HUP "$EXPORTER_PID"
+wait_until 10 grep -q "policy.yml reloaded (4 rules)" "$TEST_TMP/exporter.log"
+tap_ok $? "SIGHUP: the policy is re-read (4 rules)"
+scrape "$TEST_TMP/before"
+"$WORKLOAD" pipe "$p" 1 1 120 50 >"$TEST_TMP/truth2"
+scrape "$TEST_TMP/after"
+sel="mechanism=\"pipe\",src_comm=\"$p-r0\",dst_comm=\"$p-ctl0\""
+tap_eq "$(value "$TEST_TMP/after" "ipc_unexpected_messages_total{$sel}")" "$rm" \
+	"after the reload the results pipe counts as expected: its unexpected total stays $rm"
+
+# ---- POST /-/reload: a bad file is refused and the policy in force stays; a good one takes
+printf 'allow:\n  - mechanism: pipes\n' >"$TEST_TMP/policy.yml"
+tap_eq "$("$CURL" -s -o "$TEST_TMP/reply" -w '%{http_code}' -X POST "$(url /-/reload)")" 500 "POST /-/reload of a bad file: 500"
+grep -q "policy.yml:2:16: mechanism: \"pipes\" is not one of" "$TEST_TMP/reply"
+tap_ok $? "POST /-/reload of a bad file: the answer says where and what"
+scrape "$TEST_TMP/page"
+tap_eq "$(value "$TEST_TMP/page" ipc_exporter_policy_last_reload_successful)" 0 "ipc_exporter_policy_last_reload_successful 0"
+tap_eq "$(value "$TEST_TMP/page" ipc_exporter_policy_rules)" 4 "the policy in force stays (4 rules)"
+printf 'allow: []\n' >"$TEST_TMP/policy.yml"
+tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' -X POST "$(url /-/reload)")" 200 "POST /-/reload of a good file: 200"
+scrape "$TEST_TMP/page"
+tap_eq "$(value "$TEST_TMP/page" ipc_exporter_policy_rules)" 0 "the new policy is in force (0 rules)"
+tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "$(url /-/reload)")" 405 "GET /-/reload: 405"
+exporter_stop
+
+# ---- without --web.enable-lifecycle the endpoint is refused
+exporter_start --own --policy.file="$TEST_TMP/policy.yml" || tap_finish
+tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' -X POST "$(url /-/reload)")" 403 "POST /-/reload without --web.enable-lifecycle: 403"
+exporter_stop
+exporter_start --own || tap_finish
+scrape "$TEST_TMP/page"
+tap_eq "$(grep -c '^ipc_unexpected_\|^ipc_exporter_policy_' "$TEST_TMP/page")" 0 "without a policy: no unexpected or policy families"
+tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "$(url /policy)")" 404 "without a policy: GET /policy 404"
+exporter_stop
+tap_finish
