@@ -16,6 +16,7 @@
 #include "metrics/exposition.h"
 #include "metrics/flow_collector.h"
 #include "metrics/metrics_page.h"
+#include "metrics/policy_observed.h"
 #include "policy/policy.h"
 #include "util/log.h"
 #include "web/connection_guard.h"
@@ -196,6 +197,19 @@ static enum MHD_Result serve_policy(struct web_site *site, struct MHD_Connection
 	return send_owned(site, conn, MHD_HTTP_OK, "application/yaml; charset=utf-8", &text);
 }
 
+/* GET /policy/observed: a policy allowing exactly what was seen (metrics/policy_observed.c). */
+static enum MHD_Result serve_observed(struct web_site *site, struct MHD_Connection *conn)
+{
+	struct strbuf text = { 0 };
+
+	if (policy_observed_render(site->server->collector, &text) < 0) {
+		strbuf_free(&text);
+		return send_text(site, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+				 "error: out of memory\n");
+	}
+	return send_owned(site, conn, MHD_HTTP_OK, "application/yaml; charset=utf-8", &text);
+}
+
 /*
  * POST or PUT /-/reload, the Prometheus convention: re-reads --policy.file
  * and answers how it went (500 with the file's error).  Only with
@@ -265,6 +279,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return serve_landing(site, conn);
 	if (strcmp(url, "/policy") == 0)
 		return serve_policy(site, conn);
+	if (strcmp(url, "/policy/observed") == 0)
+		return serve_observed(site, conn);
 	if (s->debug_events && strcmp(url, DEBUG_EVENTS_PATH) == 0)
 		return debug_events_serve(s->debug_events, conn, strcmp(method, MHD_HTTP_METHOD_HEAD) == 0,
 					  web_site_decorate, site);

@@ -90,6 +90,32 @@ tap_eq "$(value "$TEST_TMP/page" ipc_exporter_policy_rules)" 0 "the new policy i
 tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "$(url /-/reload)")" 405 "GET /-/reload: 405"
 exporter_stop
 
+# ---- learning: the observed policy, loaded back, makes every flow of the same workloads expected
+exporter_start --own || tap_finish
+q=$(unique_prefix l)
+"$WORKLOAD" pipe "$q" 2 1 50 40 >"$TEST_TMP/learn" && "$WORKLOAD" signal "$q" 10 3 >>"$TEST_TMP/learn"
+tap_ok $? "learning: workloads ran"
+"$CURL" -s -o "$TEST_TMP/observed.yml" -w '%{http_code}' "$(url /policy/observed)" >"$TEST_TMP/code"
+tap_eq "$(cat "$TEST_TMP/code")" 200 "GET /policy/observed: 200"
+grep -q "^  - mechanism: pipe    # 50 messages, 2000 bytes$" "$TEST_TMP/observed.yml"
+tap_ok $? "the observed policy carries each flow's counts in a comment"
+grep -A2 "signal: SIGCHLD" "$TEST_TMP/observed.yml" | grep -q 'src: {comm: "\\\\\[kernel\\\\\]"}'
+tap_ok $? "a name with glob characters is written as a literal glob ([kernel])"
+exporter_stop
+exporter_start --own --policy.file="$TEST_TMP/observed.yml" || tap_finish
+scrape "$TEST_TMP/page"
+tap_ok "$([ "$(value "$TEST_TMP/page" ipc_exporter_policy_rules)" -ge 5 ]; echo $?)" \
+	"the observed policy loads as it is ($(value "$TEST_TMP/page" ipc_exporter_policy_rules) rules)"
+"$WORKLOAD" pipe "$q" 2 1 50 40 >/dev/null && "$WORKLOAD" signal "$q" 10 3 >/dev/null
+scrape "$TEST_TMP/page"
+tap_eq "$(grep "^ipc_unexpected_[a-z_]*{.*\"$q-" "$TEST_TMP/page")" "" \
+	"the same workloads again: none of their flows is unexpected"
+"$WORKLOAD" pipe "$q" 1 1 5 10 --rename-after 1 >/dev/null
+scrape "$TEST_TMP/page"
+grep -q "^ipc_unexpected_messages_total{mechanism=\"pipe\",src_comm=\"$q-v0\",dst_comm=\"$q-r0\"} " "$TEST_TMP/page"
+tap_ok $? "a flow never seen before is unexpected under it ($q-v0 -> $q-r0)"
+exporter_stop
+
 # ---- without --web.enable-lifecycle the endpoint is refused
 exporter_start --own --policy.file="$TEST_TMP/policy.yml" || tap_finish
 tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' -X POST "$(url /-/reload)")" 403 "POST /-/reload without --web.enable-lifecycle: 403"
