@@ -517,6 +517,8 @@ int main(int argc, char **argv)
 			log_warnx("--debug.events: out of memory");
 			goto out_stream;
 		}
+		if (cfg.policy_file)
+			debug_events_set_judge(debug_events, flow_collector_event_unexpected, &collector);
 		if (!in_initial_pid_namespace())
 			log_info("--debug.events: in a pid namespace of its own the exporter cannot tell its own "
 				 "sends apart, so a local client sees its stream's own traffic (filter by mechanism)");

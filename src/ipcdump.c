@@ -19,6 +19,7 @@
 #include "kernel/ipc_names.h"
 #include "kernel/local_addresses.h"
 #include "kernel/queue_sweep.h"
+#include "policy/policy.h"
 #include "util/log.h"
 #include "util/option_parse.h"
 #include "util/strbuf.h"
@@ -42,6 +43,8 @@ struct dump {
 	bool stopping;		/* atomic: main is shutting down, write nothing more */
 	bool done;		/* atomic: the stream's thread wants to exit (count, EPIPE, error) */
 	int status;		/* then: the exit status, written before done */
+	struct policy policy;	/* --policy: only flows it does not allow */
+	bool use_policy;
 };
 
 static void usage(FILE *out)
@@ -49,6 +52,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ipcdump [-xLv] [-t TYPE] [-p|-s|-d PID] [-P|-S|-D COMM] [-B BYTES]\n"
 		"               [-f text|json] [-c COUNT] [--hooks=auto|sys-exit|mechanisms]\n"
+		"               [--policy=FILE]\n"
 		"\n"
 		"Prints this host's inter-process communication as it happens: pipes and\n"
 		"FIFOs, signals, unix sockets, loopback TCP and UDP, pseudo-terminals.\n"
@@ -73,6 +77,9 @@ static void usage(FILE *out)
 		"  --hooks=auto|sys-exit|mechanisms\n"
 		"              kernel hooks, as ipc_exporter's: the mechanisms' own functions\n"
 		"              where the kernel attaches them (auto), or the syscall-exit path\n"
+		"  --policy=FILE\n"
+		"              only events of flows this policy of expected flows does not\n"
+		"              allow (ipc_exporter's --policy.file): who exactly did what\n"
 		"  -h, --help  show this help\n"
 		"  --version   show the version\n"
 		"\n"
@@ -92,12 +99,14 @@ static int bad_filter(const char *flag, const char *err)
 	return -1;
 }
 
-static int parse_args(int argc, char **argv, struct event_filter *f, bool *verbose, enum hook_choice *hooks)
+static int parse_args(int argc, char **argv, struct event_filter *f, bool *verbose, enum hook_choice *hooks,
+		      const char **policy)
 {
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "hooks", required_argument, NULL, 'H' },
+		{ "policy", required_argument, NULL, 'Y' },
 		{ 0 },
 	};
 	static const char *const hook_choices[] = { "auto", "sys-exit", "mechanisms", NULL };
@@ -170,6 +179,9 @@ static int parse_args(int argc, char **argv, struct event_filter *f, bool *verbo
 			*hooks = (enum hook_choice)choice;
 			break;
 		}
+		case 'Y':
+			*policy = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -261,6 +273,8 @@ static void deliver(void *ctx, const struct ipc_event *e, const unsigned char *c
 	if (e->mechanism == IPC_PTY && d->own_tty[0] &&
 	    strncmp(e->meta.tty.name, d->own_tty, sizeof(e->meta.tty.name)) == 0)
 		return;
+	if (d->use_policy && policy_allows_event(&d->policy, e))
+		return;
 	strbuf_reset(&d->line);
 	event_format(&d->line, f->format, e, content, f->contents, wall_ns);
 	if (!emit(d))
@@ -341,13 +355,23 @@ int main(int argc, char **argv)
 	struct queue_sweep_counts sweep = { 0 };
 	int err, status = 1;
 	bool verbose = false;
+	const char *policy_file = NULL;
 
 	log_init("ipcdump", false);
 	event_filter_init(&d.sub.filter);
 	d.sub.filter.format = EVENT_FORMAT_TEXT;
-	if (parse_args(argc, argv, &d.sub.filter, &verbose, &opts.hooks) < 0)
+	if (parse_args(argc, argv, &d.sub.filter, &verbose, &opts.hooks, &policy_file) < 0)
 		return 2;
 	log_init("ipcdump", verbose);
+	if (policy_file) {
+		char why[512];
+
+		if (policy_read(policy_file, &d.policy, why, sizeof(why)) < 0) {
+			log_warnx("--policy: %s", why);
+			return 2;
+		}
+		d.use_policy = true;
+	}
 	opts.verbose = verbose;
 	d.self_tgid = (uint32_t)getpid();
 	{

@@ -70,6 +70,8 @@ struct debug_events {
 	pthread_cond_t gone;		/* a client left; the ticker's sleep */
 	pthread_t ticker;
 	bool ticker_joined;
+	bool (*judge)(void *ctx, const struct ipc_event *e);	/* unexpected=1; NULL: no policy */
+	void *judge_ctx;
 	struct client *clients;
 	unsigned int nclients;		/* also read without the lock, atomically */
 	bool closing;			/* atomic */
@@ -188,6 +190,8 @@ static void deliver(void *ctx, const struct ipc_event *e, const unsigned char *c
 
 	/* Our own sends to a client are events too: streaming them would feed the stream. */
 	if (e->src.tgid == c->owner->self_tgid || closing(c->owner))
+		return;
+	if (f->unexpected && !c->owner->judge(c->owner->judge_ctx, e))
 		return;
 	pthread_mutex_lock(&c->lock);
 	if (c->done)
@@ -464,6 +468,9 @@ enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection
 		snprintf(reply, sizeof(reply), "error: %s\n", q.err);
 		return reply_text(conn, MHD_HTTP_BAD_REQUEST, reply, &how);
 	}
+	if (q.filter.unexpected && !d->judge)
+		return reply_text(conn, MHD_HTTP_BAD_REQUEST,
+				  "error: unexpected=1 needs a policy of expected flows (--policy.file)\n", &how);
 	/* HEAD streams nothing, so it takes no slot. */
 	if (head)
 		return reply_stream(conn, &q.filter, NULL, &how);
@@ -551,6 +558,12 @@ void debug_events_shutdown(struct debug_events *d)
 	pthread_mutex_unlock(&d->lock);
 	pthread_join(d->ticker, NULL);
 	d->ticker_joined = true;
+}
+
+void debug_events_set_judge(struct debug_events *d, bool (*judge)(void *ctx, const struct ipc_event *e), void *ctx)
+{
+	d->judge = judge;
+	d->judge_ctx = ctx;
 }
 
 void debug_events_end_streams_of(struct debug_events *d, const void *ctx)

@@ -48,6 +48,13 @@ void debug_events_shutdown(struct debug_events *d);
 void debug_events_close(struct debug_events *d);
 
 /* Answers GET or HEAD /debug/events on a thread-per-connection daemon. */
+/*
+ * unexpected=1: judge(ctx, event) says whether the policy in force does not
+ * allow the event's flow.  Without a judge (no --policy.file) the parameter
+ * is refused.
+ */
+void debug_events_set_judge(struct debug_events *d, bool (*judge)(void *ctx, const struct ipc_event *e), void *ctx);
+
 /* decorate(ctx, response) adds what every answer carries (configured headers). */
 enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection *conn, bool head,
 				   void (*decorate)(void *ctx, struct MHD_Response *r), void *ctx);

@@ -174,6 +174,15 @@ int event_filter_parse_param(struct event_filter *f, const char *key, const char
 			snprintf(err, errlen, "format: \"%s\" is not json or text", value);
 			return -1;
 		}
+	} else if (strcmp(key, "unexpected") == 0) {
+		if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0) {
+			f->unexpected = true;
+		} else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0) {
+			f->unexpected = false;
+		} else {
+			snprintf(err, errlen, "unexpected: \"%s\" is not 1 or 0", value);
+			return -1;
+		}
 	} else if (strcmp(key, "lost") == 0) {
 		if (strcmp(value, "show") == 0) {
 			f->hide_lost = false;

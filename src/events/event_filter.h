@@ -31,6 +31,7 @@ struct event_filter {
 	unsigned int contents;	/* bytes of contents per event, 0: none (<= IPC_EVENT_CONTENT_MAX) */
 	uint64_t count;		/* stop after this many events, 0: never */
 	bool hide_lost;		/* no records about lost events */
+	bool unexpected;	/* only flows the policy in force does not allow (the consumer judges) */
 	enum event_format format;
 };
 
@@ -51,7 +52,7 @@ int event_filter_add_comm(struct event_filter *f, enum event_side side, const ch
 /*
  * One query parameter of /debug/events: mechanism (= -t), pid, src_pid,
  * dst_pid, comm, src_comm, dst_comm (repeatable), contents=N, count=N,
- * format=json|text, lost=show|hide.  Returns 0, or -1 with err naming the
+ * format=json|text, lost=show|hide, unexpected=1|0.  Returns 0, or -1 with err naming the
  * parameter and what is wrong with it.  allow_contents: the exporter was
  * started with contents enabled; otherwise contents>0 is refused.
  */

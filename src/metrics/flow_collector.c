@@ -20,6 +20,7 @@ int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned 
 	c->series_limit = series_limit;
 	flow_tables_init(&c->tables, probe);
 	identity_names_init(&c->names, probe_exe_paths_fd(probe), probe_cgroup_paths_fd(probe), labels);
+	pthread_mutex_init(&c->policy_lock, NULL);
 	return -pthread_mutex_init(&c->lock, NULL);
 }
 
@@ -31,6 +32,7 @@ void flow_collector_free(struct flow_collector *c)
 	}
 	series_table_free(&c->series);
 	identity_names_free(&c->names);
+	pthread_mutex_destroy(&c->policy_lock);
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -112,6 +114,17 @@ static void add_series(struct flow_collector *c, const struct series_key *key, u
 	}
 }
 
+bool flow_collector_event_unexpected(void *collector, const struct ipc_event *e)
+{
+	struct flow_collector *c = collector;
+	bool unexpected;
+
+	pthread_mutex_lock(&c->policy_lock);
+	unexpected = c->policy && !policy_allows_event(c->policy, e);
+	pthread_mutex_unlock(&c->policy_lock);
+	return unexpected;
+}
+
 int flow_collector_load_policy(struct flow_collector *c, char *err, size_t errlen)
 {
 	struct policy *p = calloc(1, sizeof(*p)), *old;
@@ -132,7 +145,9 @@ int flow_collector_load_policy(struct flow_collector *c, char *err, size_t errle
 	if (c->policy)
 		flow_collector_drain(c, FLOW_DRAIN_POLICY);
 	old = c->policy;
+	pthread_mutex_lock(&c->policy_lock);
 	c->policy = p;
+	pthread_mutex_unlock(&c->policy_lock);
 	c->policy_gen++;
 	c->policy_reload_ok = true;
 	c->policy_reload_time = (int64_t)time(NULL);

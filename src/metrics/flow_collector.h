@@ -55,7 +55,8 @@ struct flow_collector {
 	uint64_t health[IPC_HEALTH_COUNTER_COUNT];
 	/* --policy.file: flows no rule allows are counted again, as unexpected */
 	const char *policy_path;	/* NULL: no policy, no unexpected families */
-	struct policy *policy;
+	struct policy *policy;		/* swapped under both lock and policy_lock */
+	pthread_mutex_t policy_lock;	/* for readers outside drains: the event thread */
 	uint32_t policy_gen;		/* bumped at each load: every label set is judged again */
 	bool policy_reload_ok;
 	int64_t policy_reload_time;	/* wall-clock seconds of the last load that took */
@@ -79,5 +80,7 @@ int flow_collector_drain_if_filling(struct flow_collector *c);
  * stays and the error is written to err.  0 or -1.
  */
 int flow_collector_load_policy(struct flow_collector *c, char *err, size_t errlen);
+/* For /debug/events?unexpected=1: whether the policy in force does not allow the event's flow. */
+bool flow_collector_event_unexpected(void *collector, const struct ipc_event *e);
 
 #endif

@@ -345,6 +345,18 @@ static bool signal_matches(const struct policy_rule *r, const struct policy_flow
 	return false;
 }
 
+bool policy_allows_event(const struct policy *p, const struct ipc_event *e)
+{
+	char src[IPC_COMM_LEN], dst[IPC_COMM_LEN];
+	struct policy_flow flow = { .mechanism = e->mechanism, .signal = e->mechanism == IPC_SIGNAL ? e->signal : 0 };
+
+	snprintf(src, sizeof(src), "%.*s", IPC_COMM_LEN - 1, e->src.comm);
+	snprintf(dst, sizeof(dst), "%.*s", IPC_COMM_LEN - 1, e->dst.comm);
+	flow.src[POLICY_COMM] = src;
+	flow.dst[POLICY_COMM] = dst;
+	return policy_allows(p, &flow);
+}
+
 bool policy_allows(const struct policy *p, const struct policy_flow *flow)
 {
 	for (unsigned int i = 0; i < p->nrules; i++) {

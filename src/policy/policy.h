@@ -53,4 +53,8 @@ void policy_free(struct policy *p);
 
 bool policy_allows(const struct policy *p, const struct policy_flow *flow);
 
+struct ipc_event;
+/* The same for one event, by its command names (an event carries no exe or cgroup names). */
+bool policy_allows_event(const struct policy *p, const struct ipc_event *e);
+
 #endif

@@ -90,6 +90,51 @@ tap_eq "$(value "$TEST_TMP/page" ipc_exporter_policy_rules)" 0 "the new policy i
 tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "$(url /-/reload)")" 405 "GET /-/reload: 405"
 exporter_stop
 
+# ---- the events of unexpected flows: /debug/events?unexpected=1 and ipcdump --policy
+e=$(unique_prefix e)
+cat >"$TEST_TMP/events.yml" <<EOF2
+allow:
+  - mechanism: pipe
+    src: {comm: "$e-w*"}
+  - mechanism: pipe
+    src: {comm: "$e-recv*"}
+  - signal: [SIGUSR2, SIGCHLD]
+EOF2
+exporter_start --own --policy.file="$TEST_TMP/events.yml" --debug.events || tap_finish
+"$CURL" -sN "$(url "/debug/events?unexpected=1&comm=$e-r0&comm=$e-send0&format=json")" >"$TEST_TMP/stream" &
+streamer=$!
+wait_until 10 sh -c "'$CURL' -s '$(url /metrics)' | grep -q '^ipc_exporter_debug_events_clients 1'"
+"$WORKLOAD" pipe "$e" 1 1 40 10 >/dev/null && "$WORKLOAD" signal "$e" 10 5 >/dev/null
+sleep 1
+kill "$streamer"
+wait "$streamer" 2>/dev/null
+python3 - "$TEST_TMP/stream" "$e" >"$TEST_TMP/kinds" <<'PY'
+import json, sys
+seen = set()
+for line in open(sys.argv[1]):
+    if line.strip():
+        ev = json.loads(line)
+        if "mechanism" in ev:
+            seen.add((ev["mechanism"], ev["src"]["comm"], ev["dst"]["comm"], ev.get("signal", "")))
+for s in sorted(seen):
+    print(*s)
+PY
+tap_eq "$(cat "$TEST_TMP/kinds" | tr '\n' ';')" "pipe $e-r0 $e-ctl0 ;signal $e-send0 $e-recv0 SIGUSR1;" \
+	"/debug/events?unexpected=1: only the unexpected flows' events (the results pipe, SIGUSR1)"
+tap_diag <"$TEST_TMP/stream" | head -8
+exporter_stop
+"$TOP_BUILDDIR/src/ipcdump" --policy="$TEST_TMP/events.yml" -P "$e-send0" -f json -c 5 >"$TEST_TMP/dump" 2>"$TEST_TMP/dump.err" &
+dumper=$!
+wait_until 60 sh -c "grep -q . '$TEST_TMP/dump.err' || [ -s '$TEST_TMP/dump' ] || ! kill -0 $dumper 2>/dev/null"
+sleep 2
+"$WORKLOAD" signal "$e" 10 5 >/dev/null
+wait_until 30 gone "$dumper"
+tap_eq "$(python3 -c '
+import json, sys
+print(sorted({(e["mechanism"], e.get("signal", "")) for e in map(json.loads, filter(str.strip, open(sys.argv[1])))}))' "$TEST_TMP/dump")" \
+	"[('signal', 'SIGUSR1')]" "ipcdump --policy: only the unexpected SIGUSR1 events ($(grep -c . "$TEST_TMP/dump") lines)"
+tap_diag <"$TEST_TMP/dump.err" | grep -v hook | head -5
+
 # ---- learning: the observed policy, loaded back, makes every flow of the same workloads expected
 exporter_start --own || tap_finish
 q=$(unique_prefix l)
@@ -124,5 +169,9 @@ exporter_start --own || tap_finish
 scrape "$TEST_TMP/page"
 tap_eq "$(grep -c '^ipc_unexpected_\|^ipc_exporter_policy_' "$TEST_TMP/page")" 0 "without a policy: no unexpected or policy families"
 tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "$(url /policy)")" 404 "without a policy: GET /policy 404"
+exporter_stop
+exporter_start --own --debug.events || tap_finish
+tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "$(url "/debug/events?unexpected=1")")" 400 \
+	"without a policy: /debug/events?unexpected=1 is refused (400)"
 exporter_stop
 tap_finish
