@@ -55,6 +55,13 @@ tap_eq "$got" "" "nothing allowed is counted as unexpected (writers to readers, 
 tap_eq "$(grep "^ipc_bytes_total{mechanism=\"pipe\",src_comm=\"$p-w0\"" "$TEST_TMP/after" | awk '{ print $2 }')" 6000 \
 	"the usual families are unchanged (w0 -> r0: 6000 bytes)"
 
+# ---- every unexpected family the alert rules and dashboard use is on the page
+used=$(cat "$TOP_SRCDIR/contrib/prometheus/ipc_exporter_alerts.yml" "$TOP_SRCDIR/dashboards/ipc_exporter.json" |
+	grep -oE '\bipc_unexpected_[a-z_]+\b *[{([]' | grep -oE '^[a-z_]+' | sort -u)
+missing=
+for m in $used; do grep -q "^# TYPE $m counter" "$TEST_TMP/after" || missing="$missing $m"; done
+tap_eq "${missing:-none}" none "the unexpected families the rules use are exported ($(echo $used | wc -w) names)"
+
 # ---- GET /policy shows the file in force
 "$CURL" -s "$(url /policy)" >"$TEST_TMP/shown"
 cmp -s "$TEST_TMP/shown" "$TEST_TMP/policy.yml"
