@@ -434,6 +434,7 @@ int main(int argc, char **argv)
 	struct queue_sweep_counts sweep = { 0 };
 	time_t next_sweep, next_refresh;
 	uint64_t keep;
+	unsigned int policy_noted = 0;
 	char kept[128], err[512];
 	sigset_t stop_signals;
 	int sig, status = 1;
@@ -478,6 +479,15 @@ int main(int argc, char **argv)
 			log_warnx("--policy.file: %s", err);
 			return 1;
 		}
+		/* the kernel records what the policy names, exported as labels or not */
+		if (check.needs & 1u << POLICY_EXE) {
+			policy_noted |= PROCESS_LABEL_EXE;
+			cfg.probe.identities |= IPC_IDENTITY_EXE;
+		}
+		if (check.needs & 1u << POLICY_CGROUP) {
+			policy_noted |= PROCESS_LABEL_CGROUP;
+			cfg.probe.identities |= IPC_IDENTITY_CGROUP;
+		}
 		policy_free(&check);
 	}
 	if (http_server_bind(&server, cfg.listen_addresses, cfg.nlisten, cfg.systemd_socket, cfg.web_config_file,
@@ -492,13 +502,13 @@ int main(int argc, char **argv)
 	 * other users' /proc/PID/exe for exe labels.  Before any thread starts,
 	 * so that every thread (HTTP ones included) runs without the rest.
 	 */
-	keep = (cfg.labels & PROCESS_LABEL_EXE) ? CAP_BIT(CAP_SYS_PTRACE) : 0;
+	keep = ((cfg.labels | policy_noted) & PROCESS_LABEL_EXE) ? CAP_BIT(CAP_SYS_PTRACE) : 0;
 	if (capabilities_keep_only(keep) < 0)
 		log_warn("cannot drop the capabilities it no longer needs");
 	capabilities_names(capabilities_effective(), kept, sizeof(kept));
 	log_info("capabilities kept after loading: %s; no new privileges", kept[0] ? kept : "none");
 	local_addresses_refresh(&probe);
-	if (flow_collector_init(&collector, &probe, cfg.labels, cfg.series_limit) < 0) {
+	if (flow_collector_init(&collector, &probe, cfg.labels, policy_noted, cfg.series_limit) < 0) {
 		log_warnx("cannot initialise the collector");
 		goto out_probe;
 	}

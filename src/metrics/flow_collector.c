@@ -12,14 +12,16 @@
 #include "metrics/flow_collector.h"
 #include "util/log.h"
 
-int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, size_t series_limit)
+int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, unsigned int noted,
+			size_t series_limit)
 {
 	memset(c, 0, sizeof(*c));
 	c->probe = probe;
 	c->labels = labels;
+	c->noted = noted & ~labels;
 	c->series_limit = series_limit;
 	flow_tables_init(&c->tables, probe);
-	identity_names_init(&c->names, probe_exe_paths_fd(probe), probe_cgroup_paths_fd(probe), labels);
+	identity_names_init(&c->names, probe_exe_paths_fd(probe), probe_cgroup_paths_fd(probe), labels | noted);
 	pthread_mutex_init(&c->policy_lock, NULL);
 	return -pthread_mutex_init(&c->lock, NULL);
 }
@@ -31,6 +33,7 @@ void flow_collector_free(struct flow_collector *c)
 		free(c->policy);
 	}
 	series_table_free(&c->series);
+	series_table_free(&c->verdicts);
 	identity_names_free(&c->names);
 	pthread_mutex_destroy(&c->policy_lock);
 	pthread_mutex_destroy(&c->lock);
@@ -74,7 +77,11 @@ static void overflow_key(struct flow_collector *c, struct series_key *key, uint8
 		key->src_cgroup = key->dst_cgroup = overflow;
 }
 
-/* Whether the policy in force allows a label set's flow: judged once per label set and policy. */
+/*
+ * Whether the policy in force allows a flow, judged once per key and policy
+ * (the key's series holds the verdict): the label set's, or with noted
+ * identities the full one.
+ */
 static bool unexpected(struct flow_collector *c, struct series *s)
 {
 	const struct series_key *k = &s->key;
@@ -98,9 +105,12 @@ static bool unexpected(struct flow_collector *c, struct series *s)
 	return s->unexpected;
 }
 
-static void add_series(struct flow_collector *c, const struct series_key *key, uint64_t messages, uint64_t bytes)
+/* verdict_key: the flow's full key when the policy needs identities the labels leave out, else NULL. */
+static void add_series(struct flow_collector *c, const struct series_key *key, const struct series_key *verdict_key,
+		       uint64_t messages, uint64_t bytes)
 {
-	struct series *s = series_table_entry(&c->series, key);
+	struct series *s = series_table_entry(&c->series, key), *v;
+	bool is_unexpected = false;
 
 	if (!s) {
 		c->series_add_failures++;
@@ -108,7 +118,22 @@ static void add_series(struct flow_collector *c, const struct series_key *key, u
 	}
 	s->messages += messages;
 	s->bytes += bytes;
-	if (c->policy && unexpected(c, s)) {
+	if (!c->policy)
+		return;
+	if (verdict_key) {
+		/* bounded: past the series limit, flows are judged each time rather than kept */
+		v = c->verdicts.count < c->series_limit * 4 ? series_table_entry(&c->verdicts, verdict_key) : NULL;
+		if (v) {
+			is_unexpected = unexpected(c, v);
+		} else {
+			struct series once = { .key = *verdict_key };
+
+			is_unexpected = unexpected(c, &once);
+		}
+	} else {
+		is_unexpected = unexpected(c, s);
+	}
+	if (is_unexpected) {
 		s->unexpected_messages += messages;
 		s->unexpected_bytes += bytes;
 	}
@@ -140,6 +165,12 @@ int flow_collector_load_policy(struct flow_collector *c, char *err, size_t errle
 		pthread_mutex_unlock(&c->lock);
 		return -1;
 	}
+	/* what the kernel side was told to record is fixed at start */
+	if (c->policy && (p->needs & ~((c->labels | c->noted) & PROCESS_LABEL_EXE ? 1u << POLICY_EXE : 0) &
+			  ~((c->labels | c->noted) & PROCESS_LABEL_CGROUP ? 1u << POLICY_CGROUP : 0) &
+			  (1u << POLICY_EXE | 1u << POLICY_CGROUP)))
+		log_warning("--policy.file: %s names exe or cgroup, which the exporter has not recorded since it "
+			    "started: rules naming them match nothing until a restart", c->policy_path);
 	pthread_mutex_lock(&c->lock);
 	/* what the kernel holds was counted under the old policy: drained under it */
 	if (c->policy)
@@ -163,7 +194,7 @@ int flow_collector_load_policy(struct flow_collector *c, char *err, size_t errle
 static void fold_flow(void *collector, const struct ipc_flow_key *k, const struct ipc_flow_counts *v)
 {
 	struct flow_collector *c = collector;
-	struct series_key key;
+	struct series_key key, full;
 	uint8_t signal = k->mechanism == IPC_SIGNAL ? k->signal : 0;
 
 	memset(&key, 0, sizeof(key));
@@ -171,12 +202,26 @@ static void fold_flow(void *collector, const struct ipc_flow_key *k, const struc
 	key.signal = signal;
 	endpoint_labels(c, &k->src, key.src_comm, &key.src_pid, &key.src_exe, &key.src_cgroup);
 	endpoint_labels(c, &k->dst, key.dst_comm, &key.dst_pid, &key.dst_exe, &key.dst_cgroup);
+	/* the policy names identities the labels leave out: the flow is judged with them */
+	if (c->noted && c->policy) {
+		full = key;
+		full.src_pid = full.dst_pid = 0;
+		if (c->noted & PROCESS_LABEL_EXE) {
+			full.src_exe = identity_exe_name(&c->names, k->src.exe);
+			full.dst_exe = identity_exe_name(&c->names, k->dst.exe);
+		}
+		if (c->noted & PROCESS_LABEL_CGROUP) {
+			full.src_cgroup = identity_cgroup_name(&c->names, k->src.cgroup);
+			full.dst_cgroup = identity_cgroup_name(&c->names, k->dst.cgroup);
+		}
+	}
 	/* Past the limit, a new label set is folded; known ones keep counting. */
 	if (c->series.count >= c->series_limit && !series_table_find(&c->series, &key)) {
 		overflow_key(c, &key, k->mechanism, signal);
 		c->series_folded++;
 	}
-	add_series(c, &key, v->messages, v->bytes);
+	add_series(c, &key, c->noted && c->policy && strcmp(key.src_comm, OVERFLOW_COMM) != 0 ? &full : NULL,
+		   v->messages, v->bytes);
 }
 
 /* What the kernel could not keep per pair joins the [overflow] label set. */
@@ -195,7 +240,7 @@ static void fold_overflow(struct flow_collector *c)
 			overflow_key(c, &key, slot, 0);
 		else
 			overflow_key(c, &key, IPC_SIGNAL, slot - IPC_MECHANISM_COUNT);
-		add_series(c, &key, now[slot].messages - c->overflow[slot].messages,
+		add_series(c, &key, NULL, now[slot].messages - c->overflow[slot].messages,
 			   now[slot].bytes - c->overflow[slot].bytes);
 		c->overflow[slot] = now[slot];
 	}

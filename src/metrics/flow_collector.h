@@ -41,6 +41,7 @@ enum flow_drain_reason {
 struct flow_collector {
 	struct probe *probe;
 	unsigned int labels;		/* PROCESS_LABEL_*: optional labels exported */
+	unsigned int noted;		/* PROCESS_LABEL_EXE/CGROUP the policy needs beyond the labels */
 	size_t series_limit;		/* label sets; new ones past it are folded into [overflow] */
 	pthread_mutex_t lock;		/* one drain at a time; guards everything below */
 	struct series_table series;
@@ -56,13 +57,16 @@ struct flow_collector {
 	/* --policy.file: flows no rule allows are counted again, as unexpected */
 	const char *policy_path;	/* NULL: no policy, no unexpected families */
 	struct policy *policy;		/* swapped under both lock and policy_lock */
+	struct series_table verdicts;	/* with noted identities: flows judged, by their full key */
 	pthread_mutex_t policy_lock;	/* for readers outside drains: the event thread */
 	uint32_t policy_gen;		/* bumped at each load: every label set is judged again */
 	bool policy_reload_ok;
 	int64_t policy_reload_time;	/* wall-clock seconds of the last load that took */
 };
 
-int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, size_t series_limit);
+/* noted: identities (PROCESS_LABEL_EXE, _CGROUP) resolved for the policy though not exported. */
+int flow_collector_init(struct flow_collector *c, struct probe *probe, unsigned int labels, unsigned int noted,
+			size_t series_limit);
 void flow_collector_free(struct flow_collector *c);
 /*
  * Drain the kernel's flow table into the series table, refresh the

@@ -97,6 +97,23 @@ tap_eq "$(value "$TEST_TMP/page" ipc_exporter_policy_rules)" 0 "the new policy i
 tap_eq "$("$CURL" -s -o /dev/null -w '%{http_code}' "$(url /-/reload)")" 405 "GET /-/reload: 405"
 exporter_stop
 
+# ---- exe without the exe label: the exporter notes what its policy needs, adds no series
+x=$(unique_prefix x)
+cat >"$TEST_TMP/exe.yml" <<EOF2
+allow:
+  - mechanism: pipe
+    src: {exe: "*/ipc_workload"}
+EOF2
+exporter_start --own --policy.file="$TEST_TMP/exe.yml" || tap_finish
+"$WORKLOAD" pipe "$x" 1 1 30 20 >/dev/null && "$WORKLOAD" signal "$x" 10 2 >/dev/null
+scrape "$TEST_TMP/page"
+tap_eq "$(grep -c "^ipc_unexpected_[a-z_]*{mechanism=\"pipe\".*$x-" "$TEST_TMP/page")" 0 \
+	"an exe rule without --process-labels=exe: the workload's pipes are expected"
+grep -q "^ipc_unexpected_signals_total{signal=\"SIGUSR1\",src_comm=\"$x-send0\"" "$TEST_TMP/page"
+tap_ok $? "... and its signals, which no rule allows, are unexpected"
+tap_eq "$(grep -c 'src_exe=\|dst_exe=' "$TEST_TMP/page")" 0 "... and no series gained an exe label"
+exporter_stop
+
 # ---- the events of unexpected flows: /debug/events?unexpected=1 and ipcdump --policy
 e=$(unique_prefix e)
 cat >"$TEST_TMP/events.yml" <<EOF2
