@@ -247,6 +247,53 @@ static int allow(struct yaml_doc *d, void *ctx, const yaml_node_t *k, const yaml
 	return 0;
 }
 
+/* A glob that matches one text only: that text, its escapes undone, into out; false for a real glob. */
+static bool glob_literal(const char *g, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *g; g++) {
+		if (strchr("*?[", *g))
+			return false;
+		if (*g == '\\' && !*++g)
+			return false;
+		if (n + 1 >= size)
+			return false;
+		out[n++] = *g;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+static int literal_order(const void *a, const void *b)
+{
+	const struct policy_literal *x = a, *y = b;
+	int c = strcmp(x->comm, y->comm);
+
+	return c ? c : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/* Builds the index (struct policy); -ENOMEM. */
+static int policy_index(struct policy *p)
+{
+	char literal[IPC_COMM_LEN];
+
+	p->literals = calloc(p->nrules ? p->nrules : 1, sizeof(*p->literals));
+	p->others = calloc(p->nrules ? p->nrules : 1, sizeof(*p->others));
+	if (!p->literals || !p->others)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < p->nrules; i++) {
+		const char *g = p->rules[i].src.glob[POLICY_COMM];
+
+		if (g && glob_literal(g, literal, sizeof(literal)) && (p->literals[p->nliterals].comm = strdup(literal)))
+			p->literals[p->nliterals++].rule = i;
+		else
+			p->others[p->nothers++] = i;
+	}
+	qsort(p->literals, p->nliterals, sizeof(*p->literals), literal_order);
+	return 0;
+}
+
 int policy_parse(const char *name, const char *text, size_t len, struct policy *out, char *err, size_t errlen)
 {
 	static const struct yaml_key_rule rules[] = {
@@ -264,6 +311,8 @@ int policy_parse(const char *name, const char *text, size_t len, struct policy *
 	if (root)	/* an empty policy allows nothing */
 		ret = yaml_walk_mapping(&doc, root, "the policy", rules, &p);
 	yaml_doc_free(&doc);
+	if (ret == 0 && policy_index(out) < 0)
+		ret = yaml_fail(&doc, NULL, "out of memory");
 	if (ret == 0) {
 		out->text = malloc(len + 1);
 		if (out->text) {
@@ -319,6 +368,10 @@ void policy_free(struct policy *p)
 	}
 	free(p->rules);
 	free(p->text);
+	for (unsigned int i = 0; i < p->nliterals; i++)
+		free((char *)p->literals[i].comm);
+	free(p->literals);
+	free(p->others);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -357,15 +410,34 @@ bool policy_allows_event(const struct policy *p, const struct ipc_event *e)
 	return policy_allows(p, &flow);
 }
 
+static bool rule_allows(const struct policy_rule *r, const struct policy_flow *flow)
+{
+	if (r->mechanisms && !(r->mechanisms & (1u << flow->mechanism)))
+		return false;
+	return signal_matches(r, flow) && side_matches(&r->src, flow->src) && side_matches(&r->dst, flow->dst);
+}
+
 bool policy_allows(const struct policy *p, const struct policy_flow *flow)
 {
-	for (unsigned int i = 0; i < p->nrules; i++) {
-		const struct policy_rule *r = &p->rules[i];
+	const char *comm = flow->src[POLICY_COMM];
+	size_t lo = 0, hi = p->nliterals;
 
-		if (r->mechanisms && !(r->mechanisms & (1u << flow->mechanism)))
-			continue;
-		if (signal_matches(r, flow) && side_matches(&r->src, flow->src) && side_matches(&r->dst, flow->dst))
+	for (unsigned int i = 0; i < p->nothers; i++)
+		if (rule_allows(&p->rules[p->others[i]], flow))
 			return true;
+	if (!comm)
+		return false;
+	/* the first literal rule for this name, then each one after it */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(p->literals[mid].comm, comm) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (; lo < p->nliterals && strcmp(p->literals[lo].comm, comm) == 0; lo++)
+		if (rule_allows(&p->rules[p->literals[lo].rule], flow))
+			return true;
 	return false;
 }

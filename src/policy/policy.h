@@ -37,6 +37,14 @@ struct policy {
 	unsigned int needs;		/* bit per enum policy_field some rule names */
 	char *text;			/* the file as read, for GET /policy */
 	size_t text_len;
+	/*
+	 * An index, so that a flow is tried against the few rules that can
+	 * match it: rules whose src comm is a plain name, sorted by it, and
+	 * the others, tried for every flow.
+	 */
+	struct policy_literal { const char *comm; unsigned int rule; } *literals;
+	unsigned int nliterals;
+	unsigned int *others, nothers;
 };
 
 /* A flow as its label set shows it; a field not known is NULL (only a rule that does not name it matches). */

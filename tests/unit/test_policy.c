@@ -84,6 +84,27 @@ int main(void)
 	tap_ok(!policy_allows(&p, &f), "a pipe to crond: a rule with signal: matches signals only");
 	policy_free(&p);
 
+	/* the index: plain names looked up, globs tried for every flow, escapes undone */
+	tap_ok(parse("allow:\n"
+		     "  - mechanism: fifo\n    src: {comm: a}\n"
+		     "  - mechanism: pipe\n    src: {comm: a}\n    dst: {comm: z}\n"
+		     "  - src: {comm: \"\\\\[kernel\\\\]\"}\n"
+		     "  - src: {comm: \"b*\"}\n    dst: {comm: y}\n",
+		     &p, err) == 0,
+	       "plain names, an escaped name and a glob parse (%s)", err);
+	tap_ok(p.nliterals == 3 && p.nothers == 1, "three rules indexed by name, one glob");
+	f = flow(IPC_PIPE, 0, "a", "z");
+	tap_ok(policy_allows(&p, &f), "the second of two rules for one name matches");
+	f = flow(IPC_PIPE, 0, "a", "x");
+	tap_ok(!policy_allows(&p, &f), "neither rule for the name matches");
+	f = flow(IPC_SIGNAL, SIGCHLD, "[kernel]", "x");
+	tap_ok(policy_allows(&p, &f), "an escaped name matches the name itself ([kernel])");
+	f = flow(IPC_SIGNAL, SIGCHLD, "k", "x");
+	tap_ok(!policy_allows(&p, &f), "... and not what the bracket expression would");
+	f = flow(IPC_UNIX_STREAM, 0, "bee", "y");
+	tap_ok(policy_allows(&p, &f), "a glob rule is tried for every name");
+	policy_free(&p);
+
 	tap_ok(parse("", &p, err) == 0 && p.nrules == 0, "an empty file: no rules");
 	f = flow(IPC_PIPE, 0, "a", "b");
 	tap_ok(!policy_allows(&p, &f), "no rules: nothing is expected");
