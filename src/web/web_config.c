@@ -24,6 +24,16 @@ static bool is_empty_sequence(const yaml_node_t *n)
 	       (n->type == YAML_SEQUENCE_NODE && n->data.sequence.items.start == n->data.sequence.items.top);
 }
 
+/* A key whose value one helper reads into the field of the same name. */
+#define FIELD_HANDLER(field, helper)                                                                      \
+	static int field(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *v)      \
+	{                                                                                                  \
+		struct parse *p = ctx;                                                                     \
+                                                                                                           \
+		(void)doc;                                                                                 \
+		return helper(p, k, v, &p->out->field);                                                    \
+	}
+
 /* A path, relative to the configuration file's directory. */
 static int take_path(struct parse *p, const yaml_node_t *key, const yaml_node_t *value, char **out)
 {
@@ -42,29 +52,9 @@ static int take_path(struct parse *p, const yaml_node_t *key, const yaml_node_t 
 	return *out ? 0 : yaml_fail(p->doc, value, "out of memory");
 }
 
-static int cert_file(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *v)
-{
-	struct parse *p = ctx;
-
-	(void)doc;
-	return take_path(p, k, v, &p->out->cert_file);
-}
-
-static int key_file(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *v)
-{
-	struct parse *p = ctx;
-
-	(void)doc;
-	return take_path(p, k, v, &p->out->key_file);
-}
-
-static int client_ca_file(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *v)
-{
-	struct parse *p = ctx;
-
-	(void)doc;
-	return take_path(p, k, v, &p->out->client_ca_file);
-}
+FIELD_HANDLER(cert_file, take_path)
+FIELD_HANDLER(key_file, take_path)
+FIELD_HANDLER(client_ca_file, take_path)
 
 static int client_auth_type(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *v)
 {
@@ -103,21 +93,8 @@ static int tls_version(struct parse *p, const yaml_node_t *k, const yaml_node_t 
 	return yaml_fail(p->doc, v, "%s must be one of TLS10, TLS11, TLS12, TLS13", yaml_scalar(k));
 }
 
-static int min_version(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *v)
-{
-	struct parse *p = ctx;
-
-	(void)doc;
-	return tls_version(p, k, v, &p->out->min_version);
-}
-
-static int max_version(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *v)
-{
-	struct parse *p = ctx;
-
-	(void)doc;
-	return tls_version(p, k, v, &p->out->max_version);
-}
+FIELD_HANDLER(min_version, tls_version)
+FIELD_HANDLER(max_version, tls_version)
 
 static int boolean(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *v)
 {
