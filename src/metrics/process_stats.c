@@ -52,7 +52,7 @@ void process_stats_render(struct strbuf *out)
 	unsigned long long starttime;
 	long rss, ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
 	char buf[1024], *after_comm;
-	struct rlimit nofile;
+	struct rlimit nofile, address_space;
 	FILE *f;
 	size_t n;
 
@@ -82,4 +82,8 @@ void process_stats_render(struct strbuf *out)
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0)
 		gauge(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.",
 		      (double)nofile.rlim_cur);
+	/* unlimited is the largest rlim_t, 1.8446744073709552e+19, as Prometheus's Go client shows it */
+	if (getrlimit(RLIMIT_AS, &address_space) == 0)
+		gauge(out, "process_virtual_memory_max_bytes", "gauge",
+		      "Maximum amount of virtual memory available in bytes.", (double)address_space.rlim_cur);
 }

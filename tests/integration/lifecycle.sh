@@ -59,6 +59,9 @@ tap_ok "$(echo "$version" | grep -q '^ipc_exporter, version [0-9.]* (revision: [
 revision=$(echo "$version" | sed -n 's/.*(revision: \([^)]*\)).*/\1/p')
 grep -q "^ipc_exporter_build_info{version=\"[0-9.]*\",revision=\"$revision\",libbpf_version=\"v[0-9.]*\"} 1$" "$TEST_TMP/page"
 tap_ok $? "ipc_exporter_build_info names the same revision ($revision) and libbpf"
+grep -q '^process_virtual_memory_max_bytes 1.8446744073709552e+19$' "$TEST_TMP/page" ||
+	grep -q '^process_virtual_memory_max_bytes [0-9]' "$TEST_TMP/page"
+tap_ok $? "process_virtual_memory_max_bytes beside the other process metrics ($(grep '^process_virtual_memory_max_bytes' "$TEST_TMP/page"))"
 
 # ---- :PORT on a host without IPv6: IPv4 alone (socket(AF_INET6) refused by a preloaded shim)
 cat >"$TEST_TMP/noipv6.c" <<'C'
