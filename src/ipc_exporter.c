@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ipc_exporter: serves the host's IPC flows to Prometheus. */
+#include <errno.h>
 #include <getopt.h>
 #include <bpf/libbpf.h>
 #include <microhttpd.h>
@@ -433,7 +434,7 @@ int main(int argc, char **argv)
 	struct timespec tick = { .tv_sec = TICK_SECONDS };
 	struct queue_sweep_counts sweep = { 0 };
 	time_t next_sweep, next_refresh;
-	uint64_t keep;
+	uint64_t keep, all;
 	unsigned int policy_noted = 0;
 	char kept[128], err[512];
 	sigset_t stop_signals;
@@ -503,10 +504,25 @@ int main(int argc, char **argv)
 	 * so that every thread (HTTP ones included) runs without the rest.
 	 */
 	keep = ((cfg.labels | policy_noted) & PROCESS_LABEL_EXE) ? CAP_BIT(CAP_SYS_PTRACE) : 0;
+	/*
+	 * Older kernels (before 5.19) with kernel.unprivileged_bpf_disabled
+	 * refuse every bpf() command, reading a map included, to a process
+	 * without CAP_BPF: tried with CAP_BPF and CAP_SYS_ADMIN out of the
+	 * effective set (still permitted, so they come back), and kept if so.
+	 */
+	all = capabilities_effective();
+	if (capabilities_set_effective(all & ~(CAP_BIT(CAP_BPF) | CAP_BIT(CAP_SYS_ADMIN))) == 0) {
+		if (probe_map_read_check(&probe) == -EPERM)
+			keep |= (all & CAP_BIT(CAP_BPF)) ? CAP_BIT(CAP_BPF) : CAP_BIT(CAP_SYS_ADMIN);
+		capabilities_set_effective(all);
+	}
 	if (capabilities_keep_only(keep) < 0)
 		log_warn("cannot drop the capabilities it no longer needs");
 	capabilities_names(capabilities_effective(), kept, sizeof(kept));
-	log_info("capabilities kept after loading: %s; no new privileges", kept[0] ? kept : "none");
+	log_info("capabilities kept after loading: %s; no new privileges%s", kept[0] ? kept : "none",
+		 keep & (CAP_BIT(CAP_BPF) | CAP_BIT(CAP_SYS_ADMIN))
+			 ? " (this kernel lets only privileged processes read BPF maps: kernel.unprivileged_bpf_disabled)"
+			 : "");
 	local_addresses_refresh(&probe);
 	if (flow_collector_init(&collector, &probe, cfg.labels, policy_noted, cfg.series_limit) < 0) {
 		log_warnx("cannot initialise the collector");

@@ -419,6 +419,16 @@ bool probe_counts_mechanism(const struct probe *p, unsigned int mechanism)
 	return mechanism < IPC_MECHANISM_COUNT && mechanism_counted[mechanism];
 }
 
+int probe_map_read_check(const struct probe *p)
+{
+	__u32 key;
+
+	/* an empty table answers ENOENT: anything but EPERM means reads work */
+	if (bpf_map_get_next_key(bpf_map__fd(p->skel->maps.health_counters), NULL, &key) < 0 && errno == EPERM)
+		return -EPERM;
+	return 0;
+}
+
 int probe_exe_paths_fd(const struct probe *p)
 {
 	return bpf_map__fd(p->skel->maps.exe_paths);

@@ -66,6 +66,13 @@ void probe_flush_deferred(const struct probe *p);
 int probe_health(const struct probe *p, unsigned int counter, uint64_t *value);
 /* The maps of exec and cgroup paths the kernel notes, for identity names. */
 int probe_exe_paths_fd(const struct probe *p);
+/*
+ * Whether the exporter can still read its maps with the capabilities it
+ * has now: -EPERM where the kernel refuses every bpf() command to a process
+ * without CAP_BPF (before 5.19, with kernel.unprivileged_bpf_disabled set),
+ * else 0.
+ */
+int probe_map_read_check(const struct probe *p);
 int probe_cgroup_paths_fd(const struct probe *p);
 /* Whether the loaded programs count this mechanism (enum ipc_mechanism). */
 bool probe_counts_mechanism(const struct probe *p, unsigned int mechanism);

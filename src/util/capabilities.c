@@ -62,6 +62,23 @@ static unsigned int last_cap(void)
 	return last;
 }
 
+int capabilities_set_effective(uint64_t effective)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	uint64_t permitted;
+
+	if (capget_now(data) < 0)
+		return -errno;
+	permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+	effective &= permitted;
+	data[0].effective = (uint32_t)effective;
+	data[1].effective = (uint32_t)(effective >> 32);
+	if (syscall(SYS_capset, &header, data) < 0)
+		return -errno;
+	return 0;
+}
+
 int capabilities_keep_only(uint64_t keep)
 {
 	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };

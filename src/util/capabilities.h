@@ -20,5 +20,7 @@ void capabilities_names(uint64_t mask, char *out, size_t len);
  * it while the process has one thread.  0, or a negative errno.
  */
 int capabilities_keep_only(uint64_t keep);
+/* Sets the effective set to `effective` (of the permitted set, which stays): to try something without some. */
+int capabilities_set_effective(uint64_t effective);
 
 #endif
