@@ -101,7 +101,7 @@ static void policy_reload(struct flow_collector *c)
 	if (flow_collector_load_policy(c, err, sizeof(err)) < 0)
 		log_warnx("--policy.file: %s; the policy in force stays", err);
 	else
-		log_info("--policy.file: %s reloaded (%u rules)", c->policy_path, c->policy->nrules);
+		log_info("--policy.file: %s reloaded (%u rules)", c->policy_path, flow_collector_policy_rules(c));
 }
 
 static time_t monotonic_seconds(void)

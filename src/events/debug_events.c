@@ -71,6 +71,9 @@ struct debug_events {
 	pthread_t ticker;
 	bool ticker_joined;
 	bool (*judge)(void *ctx, const struct ipc_event *e);	/* unexpected=1; NULL: no policy */
+	/* decoration contexts (web configurations) replaced: their new streams are refused (under lock) */
+	const void *retired[16];
+	unsigned int nretired;
 	void *judge_ctx;
 	struct client *clients;
 	unsigned int nclients;		/* also read without the lock, atomically */
@@ -413,17 +416,27 @@ static enum MHD_Result parse_param(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+static bool retired_tag(const struct debug_events *d, const void *tag)
+{
+	for (unsigned int i = 0; i < d->nretired && i < sizeof(d->retired) / sizeof(d->retired[0]); i++)
+		if (tag && d->retired[i] == tag)
+			return true;
+	return false;
+}
+
 /* The stream's slot, or NULL when all are taken (reason in err). */
 static struct client *add_client(struct debug_events *d, struct MHD_Connection *conn, const struct event_filter *f,
-				 char *err, size_t errlen)
+				 const void *tag, char *err, size_t errlen)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct client *c;
 
 	pthread_mutex_lock(&d->lock);
-	if (closing(d) || d->nclients >= d->max_clients) {
+	if (closing(d) || d->nclients >= d->max_clients || retired_tag(d, tag)) {
 		if (closing(d))
 			snprintf(err, errlen, "error: the exporter is shutting down\n");
+		else if (retired_tag(d, tag))
+			snprintf(err, errlen, "error: the web configuration was reloaded: connect again\n");
 		else
 			snprintf(err, errlen,
 				 "error: too many " DEBUG_EVENTS_PATH " clients (%u, set by --debug.events-clients); "
@@ -442,6 +455,7 @@ static struct client *add_client(struct debug_events *d, struct MHD_Connection *
 	c->sub = (struct event_subscriber){ .filter = *f, .deliver = deliver, .lost = lost, .ctx = c };
 	c->fd = info ? info->connect_fd : -1;
 	c->conn = conn;
+	c->tag = tag;
 	pthread_mutex_init(&c->lock, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &c->last_output);
 	c->next = d->clients;
@@ -474,10 +488,9 @@ enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection
 	/* HEAD streams nothing, so it takes no slot. */
 	if (head)
 		return reply_stream(conn, &q.filter, NULL, &how);
-	c = add_client(d, conn, &q.filter, reply, sizeof(reply));
+	c = add_client(d, conn, &q.filter, ctx, reply, sizeof(reply));
 	if (!c)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, reply, &how);
-	c->tag = ctx;	/* before any event: the stream thread does not read it */
 	return reply_stream(conn, &q.filter, c, &how);
 }
 
@@ -571,6 +584,8 @@ void debug_events_end_streams_of(struct debug_events *d, const void *ctx)
 	if (!d)
 		return;
 	pthread_mutex_lock(&d->lock);
+	if (!retired_tag(d, ctx))	/* the oldest is forgotten: its daemons have long stopped */
+		d->retired[d->nretired++ % (sizeof(d->retired) / sizeof(d->retired[0]))] = ctx;
 	for (struct client *c = d->clients; c; c = c->next) {
 		if (c->tag != ctx)
 			continue;
@@ -579,6 +594,17 @@ void debug_events_end_streams_of(struct debug_events *d, const void *ctx)
 		wake(c);
 		pthread_mutex_unlock(&c->lock);
 	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+void debug_events_forget(struct debug_events *d, const void *ctx)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->lock);
+	for (unsigned int i = 0; i < sizeof(d->retired) / sizeof(d->retired[0]); i++)
+		if (d->retired[i] == ctx)
+			d->retired[i] = NULL;
 	pthread_mutex_unlock(&d->lock);
 }
 

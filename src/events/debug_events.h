@@ -65,6 +65,8 @@ enum MHD_Result debug_events_serve(struct debug_events *d, struct MHD_Connection
  */
 void debug_events_end_streams_of(struct debug_events *d, const void *ctx);
 unsigned int debug_events_streams_of(struct debug_events *d, const void *ctx);
+/* ctx is about to be freed: a later one at the same address is not the retired one. */
+void debug_events_forget(struct debug_events *d, const void *ctx);
 
 void debug_events_stats(const struct debug_events *d, struct debug_events_stats *out);
 

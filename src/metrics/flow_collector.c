@@ -139,6 +139,16 @@ static void add_series(struct flow_collector *c, const struct series_key *key, c
 	}
 }
 
+unsigned int flow_collector_policy_rules(struct flow_collector *c)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->policy ? c->policy->nrules : 0;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
 bool flow_collector_event_unexpected(void *collector, const struct ipc_event *e)
 {
 	struct flow_collector *c = collector;

@@ -84,6 +84,8 @@ int flow_collector_drain_if_filling(struct flow_collector *c);
  * stays and the error is written to err.  0 or -1.
  */
 int flow_collector_load_policy(struct flow_collector *c, char *err, size_t errlen);
+/* The rules of the policy in force (0 without one); takes c->lock. */
+unsigned int flow_collector_policy_rules(struct flow_collector *c);
 /* For /debug/events?unexpected=1: whether the policy in force does not allow the event's flow. */
 bool flow_collector_event_unexpected(void *collector, const struct ipc_event *e);
 

@@ -33,6 +33,11 @@ static void put_side(struct strbuf *out, const char *name, const char *comm, con
 {
 	strbuf_printf(out, "    %s: {comm: ", name);
 	put_literal_glob(out, comm);
+	/* only names a rule can hold: an absolute path (not a truncated or unknown one), a known cgroup */
+	if (exe && exe[0] != '/')
+		exe = NULL;
+	if (cgroup && (!cgroup[0] || cgroup[0] == '[' || strncmp(cgroup, "...", 3) == 0))
+		cgroup = NULL;
 	if (exe) {
 		strbuf_puts(out, ", exe: ");
 		put_literal_glob(out, exe);

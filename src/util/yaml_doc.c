@@ -40,9 +40,30 @@ int yaml_doc_load(struct yaml_doc *d, const char *name, const char *text, size_t
 		yaml_parser_delete(&parser);
 		return -1;
 	}
-	yaml_parser_delete(&parser);
 	d->loaded = true;
 	*root = yaml_document_get_root_node(&d->doc);
+	/* what a second document (after ---) says would be silently ignored: refused */
+	if (*root) {
+		yaml_document_t next;
+
+		bool more = true;
+		yaml_mark_t at = parser.mark;
+
+		if (yaml_parser_load(&parser, &next)) {
+			yaml_node_t *again = yaml_document_get_root_node(&next);
+
+			more = again && !yaml_is_null(again);	/* an empty one after a last --- is no more */
+			yaml_document_delete(&next);
+		}
+		if (more) {
+			snprintf(err, errlen, "%s:%zu:%zu: a second YAML document (---): put everything in one", name,
+				 at.line + 1, at.column + 1);
+			yaml_parser_delete(&parser);
+			yaml_doc_free(d);
+			return -1;
+		}
+	}
+	yaml_parser_delete(&parser);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <crypt.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #define DIGEST_BYTES 32
 
 struct basic_auth_cache {
+	unsigned int hashing;	/* atomic: bcrypt checks running */
 	pthread_mutex_t lock;
 	unsigned char digest[CACHE_ENTRIES][DIGEST_BYTES];
 	bool used[CACHE_ENTRIES];
@@ -104,27 +106,42 @@ static bool bcrypt_matches(const char *password, const char *hash)
 	return ok;
 }
 
-bool basic_auth_check(const struct web_config *c, struct basic_auth_cache *cache, const char *user,
-		      const char *password)
+/* The dummy at the first user's cost ($2y$NN$): an unknown name takes as long as a wrong password. */
+static void dummy_like(const struct web_config *c, char *out, size_t size)
+{
+	snprintf(out, size, "%.7s%s", c->nusers ? c->users[0].hash : dummy_hash, dummy_hash + 7);
+}
+
+enum basic_auth_result basic_auth_check(const struct web_config *c, struct basic_auth_cache *cache,
+					const char *user, const char *password)
 {
 	const char *hash = NULL;
 	unsigned char digest[DIGEST_BYTES];
+	char dummy[sizeof(dummy_hash)];
 	bool have_digest, ok;
 
 	if (!user || !password)
-		return false;
+		return BASIC_AUTH_DENIED;
 	for (unsigned int i = 0; i < c->nusers; i++)
 		if (strcmp(c->users[i].name, user) == 0)
 			hash = c->users[i].hash;
-	if (!hash) {
-		bcrypt_matches(password, dummy_hash);
-		return false;
-	}
-	have_digest = cache && digest_of(user, password, hash, digest);
+	have_digest = hash && cache && digest_of(user, password, hash, digest);
 	if (have_digest && cached(cache, digest))
-		return true;
-	ok = bcrypt_matches(password, hash);
+		return BASIC_AUTH_OK;
+	if (cache && __atomic_add_fetch(&cache->hashing, 1, __ATOMIC_ACQ_REL) > BASIC_AUTH_CONCURRENT) {
+		__atomic_sub_fetch(&cache->hashing, 1, __ATOMIC_ACQ_REL);
+		return BASIC_AUTH_BUSY;
+	}
+	if (hash) {
+		ok = bcrypt_matches(password, hash);
+	} else {
+		dummy_like(c, dummy, sizeof(dummy));
+		bcrypt_matches(password, dummy);
+		ok = false;
+	}
+	if (cache)
+		__atomic_sub_fetch(&cache->hashing, 1, __ATOMIC_ACQ_REL);
 	if (ok && have_digest)
 		remember(cache, digest);
-	return ok;
+	return ok ? BASIC_AUTH_OK : BASIC_AUTH_DENIED;
 }

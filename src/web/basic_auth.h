@@ -17,8 +17,17 @@ struct basic_auth_cache;
 struct basic_auth_cache *basic_auth_cache_new(void);
 void basic_auth_cache_free(struct basic_auth_cache *cache);
 
-/* Whether user and password match one of the configuration's users. */
-bool basic_auth_check(const struct web_config *c, struct basic_auth_cache *cache, const char *user,
-		      const char *password);
+enum basic_auth_result { BASIC_AUTH_DENIED, BASIC_AUTH_OK, BASIC_AUTH_BUSY };
+
+/*
+ * Whether user and password match one of the configuration's users.  At
+ * most BASIC_AUTH_CONCURRENT bcrypt checks run at once (they hold HTTP
+ * threads for tens of milliseconds each): past that, BUSY at once, so that
+ * a flood of wrong passwords cannot stall the scrapes whose credentials
+ * are remembered.
+ */
+#define BASIC_AUTH_CONCURRENT 2
+enum basic_auth_result basic_auth_check(const struct web_config *c, struct basic_auth_cache *cache,
+					const char *user, const char *password);
 
 #endif

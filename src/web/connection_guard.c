@@ -17,6 +17,8 @@ struct connection_guard {
 	pthread_mutex_t lock;		/* guards deadline_ns and high */
 	pthread_cond_t wake;		/* closing */
 	uint64_t *deadline_ns;		/* by socket: 0, none (not ours, or a request in progress) */
+	const void **owner;		/* by socket: what serves it */
+	uint8_t *idle;			/* by socket: between two requests */
 	int slots;			/* sockets below this are tracked: the descriptor limit */
 	int high;			/* one past the highest socket with a deadline */
 	uint64_t header_ns, idle_ns;
@@ -25,30 +27,45 @@ struct connection_guard {
 	pthread_t thread;
 };
 
-static void set_deadline(struct connection_guard *g, int fd, uint64_t ns)
+static void set_deadline(struct connection_guard *g, int fd, uint64_t ns, bool idle)
 {
 	if (fd < 0 || fd >= g->slots)
 		return;
 	pthread_mutex_lock(&g->lock);
 	g->deadline_ns[fd] = ns;
+	g->idle[fd] = idle;
 	if (ns && fd >= g->high)
 		g->high = fd + 1;
 	pthread_mutex_unlock(&g->lock);
 }
 
-void connection_guard_started(struct connection_guard *g, int fd)
+void connection_guard_started(struct connection_guard *g, int fd, const void *owner)
 {
-	set_deadline(g, fd, monotonic_ns() + g->header_ns);
+	if (fd >= 0 && fd < g->slots) {
+		pthread_mutex_lock(&g->lock);
+		g->owner[fd] = owner;
+		pthread_mutex_unlock(&g->lock);
+	}
+	set_deadline(g, fd, monotonic_ns() + g->header_ns, false);
 }
 
 void connection_guard_request_read(struct connection_guard *g, int fd)
 {
-	set_deadline(g, fd, 0);
+	set_deadline(g, fd, 0, false);
 }
 
 void connection_guard_request_done(struct connection_guard *g, int fd)
 {
-	set_deadline(g, fd, monotonic_ns() + g->idle_ns);
+	set_deadline(g, fd, monotonic_ns() + g->idle_ns, true);
+}
+
+void connection_guard_close_idle(struct connection_guard *g, const void *owner)
+{
+	pthread_mutex_lock(&g->lock);
+	for (int fd = 0; fd < g->high; fd++)
+		if (g->idle[fd] && g->deadline_ns[fd] && g->owner[fd] == owner)
+			shutdown(fd, SHUT_RDWR);
+	pthread_mutex_unlock(&g->lock);
 }
 
 /*
@@ -57,7 +74,12 @@ void connection_guard_request_done(struct connection_guard *g, int fd)
  */
 void connection_guard_closed(struct connection_guard *g, int fd)
 {
-	set_deadline(g, fd, 0);
+	set_deadline(g, fd, 0, false);
+	if (fd >= 0 && fd < g->slots) {
+		pthread_mutex_lock(&g->lock);
+		g->owner[fd] = NULL;
+		pthread_mutex_unlock(&g->lock);
+	}
 }
 
 uint64_t connection_guard_cut(const struct connection_guard *g)
@@ -107,7 +129,12 @@ int connection_guard_open(struct connection_guard **out, unsigned int header_sec
 		return -ENOMEM;
 	g->slots = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < (1u << 20) ? (int)files.rlim_cur : 1 << 20;
 	g->deadline_ns = calloc((size_t)g->slots, sizeof(*g->deadline_ns));
-	if (!g->deadline_ns) {
+	g->owner = calloc((size_t)g->slots, sizeof(*g->owner));
+	g->idle = calloc((size_t)g->slots, sizeof(*g->idle));
+	if (!g->deadline_ns || !g->owner || !g->idle) {
+		free(g->deadline_ns);
+		free(g->owner);
+		free(g->idle);
 		free(g);
 		return -ENOMEM;
 	}
@@ -123,6 +150,8 @@ int connection_guard_open(struct connection_guard **out, unsigned int header_sec
 		pthread_cond_destroy(&g->wake);
 		pthread_mutex_destroy(&g->lock);
 		free(g->deadline_ns);
+		free(g->owner);
+		free(g->idle);
 		free(g);
 		return -err;
 	}
@@ -142,5 +171,7 @@ void connection_guard_close(struct connection_guard *g)
 	pthread_cond_destroy(&g->wake);
 	pthread_mutex_destroy(&g->lock);
 	free(g->deadline_ns);
+	free(g->owner);
+	free(g->idle);
 	free(g);
 }

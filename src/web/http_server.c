@@ -255,16 +255,17 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 
 	(void)version;
 	(void)upload_data;
-	/* The first call only announces the headers; answer on the second. */
+	/* The first call only announces the headers; answer on the last. */
 	if (*request_state == NULL) {
 		*request_state = &first_call_marker;
-		connection_guard_request_read(s->guard, connection_fd(conn));
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		*upload_data_size = 0;	/* a body is ignored; the method check answers */
 		return MHD_YES;
 	}
+	/* the whole request is in, body included: the deadline for it is met */
+	connection_guard_request_read(s->guard, connection_fd(conn));
 	/* every path, even one that does not exist, is behind the authentication */
 	if (!web_site_admits(site, conn, &answered))
 		return answered;
@@ -294,7 +295,7 @@ static void connection_changed(void *cls, struct MHD_Connection *conn, void **so
 
 	(void)socket_context;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		connection_guard_started(site->server->guard, connection_fd(conn));
+		connection_guard_started(site->server->guard, connection_fd(conn), site);
 	else
 		connection_guard_closed(site->server->guard, connection_fd(conn));
 }
@@ -488,12 +489,31 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, struct web_site *s
 	return d;
 }
 
+/*
+ * A daemon on a copy of listening socket fd, which stays the caller's: on
+ * some failures libmicrohttpd closes the socket it was given, and a closed
+ * (or reused) descriptor must never be tried again.  A copy that failed is
+ * not closed here for the same reason (it may have been).
+ */
+static struct MHD_Daemon *start_on(struct http_server *s, struct web_site *site, int fd)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	return copy < 0 ? NULL : start_daemon(s, site, copy);
+}
+
+/* A configuration no daemon serves any more. */
+static void free_site(struct http_server *s, struct web_site *site)
+{
+	debug_events_forget(s->debug_events, site);
+	web_site_free(site);
+}
+
 static void stop_daemon(struct http_server *s, struct MHD_Daemon *d, struct web_site *site)
 {
-	(void)s;
 	MHD_stop_daemon(d);
 	if (--site->daemons == 0 && site != s->site)
-		web_site_free(site);
+		free_site(s, site);
 }
 
 /* --debug.events-contents shows what processes send each other: not to anyone who can connect. */
@@ -538,13 +558,14 @@ int http_server_start(struct http_server *s, const struct http_limits *limits, c
 	for (unsigned int i = 0; i < s->nlisteners; i++) {
 		struct http_listener *l = &s->listeners[i];
 
-		l->daemon = start_daemon(s, s->site, l->fd);
+		l->daemon = start_on(s, s->site, l->fd);
 		l->site = s->site;
 		if (!l->daemon) {
 			log_warnx("cannot start the HTTP server on %s", l->address);
 			return -1;
 		}
-		l->fd = -1;	/* the daemon owns and closes it now */
+		close(l->fd);	/* the daemon has its copy */
+		l->fd = -1;
 		log_info("listening on %s%s, metrics at %s%s", l->address,
 			 web_config_tls(&s->site->config) ? " (TLS)" : "", telemetry_path,
 			 debug_events ? ", events at " DEBUG_EVENTS_PATH : "");
@@ -560,6 +581,7 @@ int http_server_start(struct http_server *s, const struct http_limits *limits, c
 int http_server_reload(struct http_server *s)
 {
 	struct web_site *site, *old = s->site;
+	bool complete = true;
 
 	if (!s->config_path) {
 		log_info("no --web.config.file to re-read");
@@ -575,33 +597,56 @@ int http_server_reload(struct http_server *s)
 	s->site = site;
 	for (unsigned int i = 0; i < s->nlisteners; i++) {
 		struct http_listener *l = &s->listeners[i];
-		struct web_site *l_site;
 		struct MHD_Daemon *d;
 		int fd;
 
-		if (!l->daemon || s->nretiring == sizeof(s->retiring) / sizeof(s->retiring[0]))
-			continue;	/* too many still retiring: this listener keeps its daemon */
-		fd = (int)MHD_quiesce_daemon(l->daemon);
-		if (fd < 0)
+		if (!l->daemon || s->nretiring == sizeof(s->retiring) / sizeof(s->retiring[0])) {
+			complete = false;	/* too many still retiring: this listener keeps its daemon */
 			continue;
-		d = start_daemon(s, site, fd);
-		l_site = site;
-		if (!d) {
-			d = start_daemon(s, l->site, fd);	/* serve on as before rather than not at all */
-			l_site = l->site;
 		}
-		if (!d) {
-			log_warnx("cannot start the HTTP server on %s again", l->address);
+		fd = (int)MHD_quiesce_daemon(l->daemon);
+		if (fd < 0) {
+			complete = false;
 			continue;
 		}
 		s->retiring[s->nretiring++] = (struct retiring_daemon){ l->daemon, l->site, monotonic_ns() };
-		/* its event streams end: they were admitted under the old configuration */
-		debug_events_end_streams_of(s->debug_events, l->site);
-		l->daemon = d;
-		l->site = l_site;
+		l->daemon = NULL;
+		d = start_on(s, site, fd);
+		if (d) {
+			l->site = site;
+		} else {
+			complete = false;
+			d = start_on(s, l->site, fd);	/* serve on as before rather than not at all */
+		}
+		if (d) {
+			close(fd);
+			l->daemon = d;
+		} else {
+			l->fd = fd;	/* retried at every tick */
+			log_warnx("cannot start the HTTP server on %s again: retrying", l->address);
+		}
+	}
+	/*
+	 * What the old configuration admitted goes: its event streams end, its
+	 * idle keep-alives are closed (clients reconnect to the new daemons),
+	 * and each answer it still gives closes its connection.
+	 */
+	for (unsigned int i = 0; i < s->nretiring; i++) {
+		struct web_site *retired = s->retiring[i].site;
+
+		if (retired == site || (retired == old && !complete))
+			continue;
+		__atomic_store_n(&retired->retired, true, __ATOMIC_RELEASE);
+		debug_events_end_streams_of(s->debug_events, retired);
+		connection_guard_close_idle(s->guard, retired);
 	}
 	if (old->daemons == 0)
-		web_site_free(old);
+		free_site(s, old);
+	if (!complete) {
+		log_warnx("--web.config.file: %s: some listeners still serve the previous configuration", s->config_path);
+		note_reload(s, false);
+		return -1;
+	}
 	log_info("--web.config.file: %s reloaded%s", s->config_path,
 		 web_config_tls(&site->config) ? " (TLS)" : "");
 	note_reload(s, true);
@@ -632,6 +677,20 @@ void http_server_tick(struct http_server *s)
 		stop_daemon(s, r->daemon, r->site);
 		*r = s->retiring[--s->nretiring];
 	}
+	/* a listener whose daemon could not start again after a reload */
+	for (unsigned int l = 0; l < s->nlisteners; l++) {
+		struct http_listener *li = &s->listeners[l];
+
+		if (li->daemon || li->fd < 0 || !s->site)
+			continue;
+		li->daemon = start_on(s, s->site, li->fd);
+		if (li->daemon) {
+			close(li->fd);
+			li->fd = -1;
+			li->site = s->site;
+			log_info("serving on %s again", li->address);
+		}
+	}
 	/* rotated certificates: files replaced in place are taken up without a restart */
 	if (s->config_path && s->site && now >= next_look) {
 		next_look = now + TLS_LOOK_SECONDS * NS_PER_SECOND;
@@ -660,7 +719,7 @@ void http_server_stop(struct http_server *s)
 		stop_daemon(s, s->retiring[s->nretiring].daemon, s->retiring[s->nretiring].site);
 	}
 	if (s->site && s->site->daemons == 0)
-		web_site_free(s->site);
+		free_site(s, s->site);
 	s->site = NULL;
 	/* after the daemons: their last connections report closing to it */
 	connection_guard_close(s->guard);

@@ -53,6 +53,8 @@ void web_site_decorate(void *cls, struct MHD_Response *r)
 {
 	const struct web_site *site = cls;
 
+	if (__atomic_load_n(&site->retired, __ATOMIC_ACQUIRE))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	for (unsigned int i = 0; i < site->config.nheaders; i++)
 		MHD_add_response_header(r, site->config.headers[i].name, site->config.headers[i].value);
 }
@@ -67,6 +69,8 @@ static enum MHD_Result refuse(struct web_site *site, struct MHD_Connection *conn
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	web_site_decorate(site, r);
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, "Retry-After", "1");
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		ret = MHD_queue_basic_auth_fail_response(conn, REALM, r);
 	else
@@ -104,7 +108,7 @@ static bool certificate_admitted(const struct web_site *site, struct MHD_Connect
 bool web_site_admits(struct web_site *site, struct MHD_Connection *conn, enum MHD_Result *answered)
 {
 	char *user, *password = NULL;
-	bool ok;
+	enum basic_auth_result result;
 
 	if (web_config_tls(&site->config) && !certificate_admitted(site, conn)) {
 		*answered = refuse(site, conn, MHD_HTTP_FORBIDDEN,
@@ -114,13 +118,16 @@ bool web_site_admits(struct web_site *site, struct MHD_Connection *conn, enum MH
 	if (!site->config.nusers)
 		return true;
 	user = MHD_basic_auth_get_username_password(conn, &password);
-	ok = basic_auth_check(&site->config, site->auth_cache, user, password);
+	result = basic_auth_check(&site->config, site->auth_cache, user, password);
 	if (password) {
 		memset(password, 0, strlen(password));
 		MHD_free(password);
 	}
 	MHD_free(user);
-	if (!ok)
+	if (result == BASIC_AUTH_BUSY)
+		*answered = refuse(site, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "error: too many passwords being checked at once; try again\n");
+	else if (result != BASIC_AUTH_OK)
 		*answered = refuse(site, conn, MHD_HTTP_UNAUTHORIZED, "error: unauthorized\n");
-	return ok;
+	return result == BASIC_AUTH_OK;
 }

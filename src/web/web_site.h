@@ -23,6 +23,7 @@ struct web_site {
 	struct tls_credentials tls;
 	struct basic_auth_cache *auth_cache;
 	unsigned int daemons;		/* that serve it; freed at 0 (under the server's reload lock) */
+	bool retired;			/* atomic: replaced by a reload; each answer closes its connection */
 };
 
 /* path NULL: no file, plain HTTP for everyone.  NULL after logging why. */

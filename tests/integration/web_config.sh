@@ -154,6 +154,31 @@ prometheus_stop
 # ---- SIGHUP: client certificates required from now on; a stream open meanwhile ends, the daemon lives
 "$CURL" -sN "${tls[@]}" -u prom:s3cret "$url/debug/events?mechanism=signal" >"$TEST_TMP/stream" 2>&1 &
 stream=$!
+# and a keep-alive connection that scraped once and waits: the reload closes it
+python3 - "$EXPORTER_PORT" "$d/ca.crt" >"$TEST_TMP/keepalive" 2>&1 <<'PY' &
+import base64, socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))), server_hostname='localhost')
+auth = base64.b64encode(b'prom:s3cret').decode()
+s.sendall(f'GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nAccept-Encoding: identity\r\n\r\n'.encode())
+head = b''
+while b'\r\n\r\n' not in head:
+    head += s.recv(1)
+length = int([l for l in head.split(b'\r\n') if l.lower().startswith(b'content-length:')][0].split(b':')[1])
+body = b''
+while len(body) < length:
+    body += s.recv(length - len(body))
+print('answered', head.split(b' ')[1].decode(), flush=True)
+s.settimeout(40)
+start = time.time()
+try:
+    gone = s.recv(1) == b''
+except (ssl.SSLError, OSError):
+    gone = True
+print('closed' if gone else 'data', f'{time.time() - start:.1f}', flush=True)
+PY
+keepalive=$!
+wait_until 10 grep -q "^answered 200" "$TEST_TMP/keepalive"
 sleep 1
 cat >"$d/web.yml" <<EOF2
 tls_server_config:
@@ -171,6 +196,9 @@ wait_until 40 gone "$stream"
 tap_ok $? "SIGHUP: a stream admitted under the old configuration ends"
 kill -0 "$EXPORTER_PID"
 tap_ok $? "SIGHUP: the exporter lives on"
+wait "$keepalive"
+grep -q "^closed" "$TEST_TMP/keepalive"
+tap_ok $? "SIGHUP: an idle keep-alive connection of the old configuration is closed ($(tail -1 "$TEST_TMP/keepalive"))"
 tap_eq "$(code -u prom:s3cret "$url/metrics")" 403 "client certificates required: none given: 403"
 mtls=(--cert "$d/client.crt" --key "$d/client.key")
 tap_eq "$(code "${mtls[@]}" -u prom:s3cret "$url/metrics")" 200 "a client certificate of the CA: 200"

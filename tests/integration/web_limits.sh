@@ -49,6 +49,28 @@ PY
 took=$(cat "$TEST_TMP/dribble")
 tap_ok "$(awk -v t="$took" -v s="$SLOW" 'BEGIN { exit !(t >= 1.5 && t < 5 * s) }'; echo $?)" "a client dribbling its headers is cut at the 2 s deadline (after ${took} s)"
 
+# ---- a request body sent a byte at a time is held to the same deadline as the headers
+python3 - "$EXPORTER_PORT" >"$TEST_TMP/body" <<'PY'
+import socket, sys, time
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), source_address=('127.0.0.5', 0))
+start = time.time()
+s.send(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n')
+s.settimeout(0.5)
+try:
+    while time.time() - start < 20:
+        s.send(b'z')
+        try:
+            if s.recv(4096) == b'':
+                break
+        except socket.timeout:
+            pass
+except OSError:
+    pass
+print(f"{time.time() - start:.1f}")
+PY
+took=$(cat "$TEST_TMP/body")
+tap_ok "$(awk -v t="$took" -v s="$SLOW" 'BEGIN { exit !(t >= 1.5 && t < 5 * s) }'; echo $?)" "a body dribbled a byte at a time is cut at the 2 s deadline too (after ${took} s)"
+
 # ---- parallel scrapers, spread over four addresses; then the first scrape after the burst.
 read -r _ ok _ other _ refused _ after < <($LOAD parallel "$EXPORTER_PORT" 200 8)
 echo "# parallel: $ok answered, $other other status, $refused refused; after the burst: $after"

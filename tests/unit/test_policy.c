@@ -133,6 +133,9 @@ int main(void)
 	refused("allow: [\n", "p.yml:2:1:", "not YAML");
 	refused("allow:\n  - mechanism: pipe\n    mechanism: fifo\n", "\"mechanism\" is given twice", "a key twice");
 	refused("allow: pipe\n", "allow must be a list of rules", "allow not a list");
+	refused("allow: []\n---\nallow: [{}]\n", "a second YAML document", "a second document");
+	tap_ok(parse("allow: []\n---\n", &p, err) == 0, "an empty document after --- is no second one");
+	policy_free(&p);
 	printf("1..%d\n", tap_count);
 	return tap_failed != 0;
 }
