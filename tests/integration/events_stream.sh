@@ -624,12 +624,21 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(('127.0.0.1', port))
 s.sendall(('GET /debug/events?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' % query).encode())
+# The answer's headers come once the server has subscribed the stream: only then
+# may the workload start (a count of clients can include one that is leaving).
+raw = b''
+s.settimeout(float(sys.argv[5]))
+while b'\r\n\r\n' not in raw:
+    b = s.recv(1)
+    if not b:
+        break
+    raw += b
+open(out + '.subscribed', 'w').close()
 deadline = time.time() + float(sys.argv[5])
 while not os.path.exists(go) and time.time() < deadline:
     time.sleep(0.05)
 # Now read what there is, until two seconds pass without a byte.
 s.settimeout(2)
-raw = b''
 while True:
     try:
         b = s.recv(1 << 16)
@@ -669,6 +678,8 @@ stalled=$!
 timeout "$(budget 60)" python3 "$TEST_TMP/stalled.py" "$EXPORTER_PORT" "src_comm=$S-w0&contents=1024&lost=hide" \
 	"$TEST_TMP/hidden.out" "$TEST_TMP/stalled.go" "$(budget 40)" &
 hidden=$!
+wait_until 10 test -e "$TEST_TMP/stalled.out.subscribed" -a -e "$TEST_TMP/hidden.out.subscribed"
+tap_ok $? "stalled clients: both streams answered (subscribed) before the workload starts"
 wait_until 5 clients_are 4
 tap_ok $? "stalled clients: connected (4 clients with the quiet one and the reader)"
 scrape "$TEST_TMP/stall.before"
