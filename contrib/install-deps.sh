@@ -10,9 +10,10 @@
 set -eu
 
 # libyaml-dev, libgnutls28-dev, libcrypt-dev: --web.config.file (YAML, TLS
-# client certificates, bcrypt)
+# client certificates, bcrypt); git: the build names the source revision
+# (git describe; "unknown" outside a checkout)
 build="autoconf automake make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev
-zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev"
+zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev git"
 # procps: pgrep/pkill/ps; kmod, cpio, xz-utils, zstd, busybox-static: the
 # kernel matrix's initramfs; bpftrace: the bench's peer and the suite's
 # record of the programs it ran; redis-server, redis-tools: the bench's real
