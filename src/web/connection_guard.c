@@ -118,6 +118,15 @@ static void *guard_thread(void *arg)
 	return NULL;
 }
 
+/* The guard's memory: what calloc gave, some of it possibly NULL. */
+static void guard_free(struct connection_guard *g)
+{
+	free(g->deadline_ns);
+	free(g->owner);
+	free(g->idle);
+	free(g);
+}
+
 int connection_guard_open(struct connection_guard **out, unsigned int header_seconds, unsigned int idle_seconds)
 {
 	struct connection_guard *g = calloc(1, sizeof(*g));
@@ -132,10 +141,7 @@ int connection_guard_open(struct connection_guard **out, unsigned int header_sec
 	g->owner = calloc((size_t)g->slots, sizeof(*g->owner));
 	g->idle = calloc((size_t)g->slots, sizeof(*g->idle));
 	if (!g->deadline_ns || !g->owner || !g->idle) {
-		free(g->deadline_ns);
-		free(g->owner);
-		free(g->idle);
-		free(g);
+		guard_free(g);
 		return -ENOMEM;
 	}
 	g->header_ns = (uint64_t)header_seconds * NS_PER_SECOND;
@@ -149,10 +155,7 @@ int connection_guard_open(struct connection_guard **out, unsigned int header_sec
 	if (err) {
 		pthread_cond_destroy(&g->wake);
 		pthread_mutex_destroy(&g->lock);
-		free(g->deadline_ns);
-		free(g->owner);
-		free(g->idle);
-		free(g);
+		guard_free(g);
 		return -err;
 	}
 	*out = g;
@@ -170,8 +173,5 @@ void connection_guard_close(struct connection_guard *g)
 	pthread_join(g->thread, NULL);
 	pthread_cond_destroy(&g->wake);
 	pthread_mutex_destroy(&g->lock);
-	free(g->deadline_ns);
-	free(g->owner);
-	free(g->idle);
-	free(g);
+	guard_free(g);
 }

@@ -198,10 +198,9 @@ static const char *header_refusal(const char *name)
 static int headers(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *map)
 {
 	struct parse *p = ctx;
-
-	(void)doc;
 	struct web_config *c = p->out;
 
+	(void)doc;
 	(void)k;
 	if (yaml_is_null(map))
 		return 0;
@@ -267,10 +266,9 @@ static bool is_bcrypt(const char *h)
 static int basic_auth_users(struct yaml_doc *doc, void *ctx, const yaml_node_t *k, const yaml_node_t *map)
 {
 	struct parse *p = ctx;
-
-	(void)doc;
 	struct web_config *c = p->out;
 
+	(void)doc;
 	(void)k;
 	if (yaml_is_null(map))
 		return 0;
