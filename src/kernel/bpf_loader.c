@@ -275,6 +275,7 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	int err;
 
 	*p = (struct probe){ 0 };
+	local_addresses_init(&p->addresses);
 	libbpf_verbose = opts->verbose;
 	libbpf_set_print(libbpf_log);
 
@@ -380,6 +381,7 @@ void probe_close(struct probe *p)
 {
 	ipc_exporter_bpf__destroy(p->skel);
 	p->skel = NULL;
+	pthread_mutex_destroy(&p->addresses.lock);
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/local_addresses.h"
 #include "kernel/start_bridge.h"
 
 struct ipc_exporter_bpf;
@@ -50,6 +51,7 @@ struct probe {
 	unsigned int nhooks;
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
 	struct start_bridge start_bridge;	/* calls in flight at start (mechanism hooks) */
+	struct local_addresses addresses;	/* this host's, as the kernel knows them */
 };
 
 /* Returns 0, or a negative errno after logging one clear line. */

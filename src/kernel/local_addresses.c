@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -30,10 +31,12 @@ static int to_ipc_address(const struct sockaddr *sa, struct ipc_address *out)
 	return -1;
 }
 
-/* Adds the current addresses, then removes those that are gone. */
-int local_addresses_refresh(struct probe *p)
+/*
+ * Adds the current addresses, then removes those that are gone.  Returns how
+ * many the map holds now (-1 if none could be read); *why is set on any failure.
+ */
+static int refresh(int fd, const char **why)
 {
-	int fd = bpf_map__fd(p->skel->maps.local_addresses);
 	struct ipc_address now[MAX_ADDRESSES], key, next;
 	struct ifaddrs *list, *ifa;
 	__u8 present = 1;
@@ -41,12 +44,19 @@ int local_addresses_refresh(struct probe *p)
 	void *cursor = NULL;
 
 	if (getifaddrs(&list) < 0) {
-		log_warn("reading this host's addresses");
+		/* e.g. netlink sockets refused (a unit's RestrictAddressFamilies without AF_NETLINK) */
+		*why = strerror(errno);
 		return -1;
 	}
-	for (ifa = list; ifa && n < MAX_ADDRESSES; ifa = ifa->ifa_next)
-		if (ifa->ifa_addr && to_ipc_address(ifa->ifa_addr, &now[n]) == 0)
-			bpf_map_update_elem(fd, &now[n++], &present, BPF_ANY);
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		if (!ifa->ifa_addr || to_ipc_address(ifa->ifa_addr, &key) < 0)
+			continue;
+		if (n == MAX_ADDRESSES || bpf_map_update_elem(fd, &key, &present, BPF_ANY) < 0) {
+			*why = n == MAX_ADDRESSES ? "more addresses than the kernel's table holds" : strerror(errno);
+			continue;
+		}
+		now[n++] = key;
+	}
 	freeifaddrs(list);
 
 	while (bpf_map_get_next_key(fd, cursor, &next) == 0) {
@@ -62,4 +72,44 @@ int local_addresses_refresh(struct probe *p)
 		}
 	}
 	return n;
+}
+
+void local_addresses_init(struct local_addresses *a)
+{
+	*a = (struct local_addresses){ 0 };
+	pthread_mutex_init(&a->lock, NULL);
+}
+
+int local_addresses_refresh(struct probe *p)
+{
+	struct local_addresses *a = &p->addresses;
+	const char *why = NULL;
+	int n;
+
+	pthread_mutex_lock(&a->lock);
+	n = refresh(bpf_map__fd(p->skel->maps.local_addresses), &why);
+	if (why) {
+		a->errors++;
+		/* logged when it starts failing, not at every scrape; the counter says the rest */
+		if (!a->last_failed)
+			log_warnx("cannot learn this host's addresses (%s): UDP to them is not counted until "
+				  "this succeeds (ipc_exporter_local_address_errors_total)", why);
+	} else if (a->last_failed) {
+		log_info("this host's addresses are known again (%d)", n);
+	}
+	a->last_failed = why != NULL;
+	if (n >= 0)
+		a->known = (unsigned int)n;
+	pthread_mutex_unlock(&a->lock);
+	return why ? -1 : n;
+}
+
+struct local_addresses_state local_addresses_state(struct probe *p)
+{
+	struct local_addresses_state s;
+
+	pthread_mutex_lock(&p->addresses.lock);
+	s = (struct local_addresses_state){ p->addresses.known, p->addresses.errors, p->addresses.last_failed };
+	pthread_mutex_unlock(&p->addresses.lock);
+	return s;
 }

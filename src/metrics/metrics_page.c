@@ -313,6 +313,18 @@ static void render_tables(struct strbuf *out, const struct flow_collector *c, co
 	exposition_sample_u64(out, "ipc_exporter_table_capacity", &queue_table, 1, queues->capacity);
 }
 
+/* UDP to an address of this host the kernel does not know is not counted: say so. */
+static void render_local_addresses(struct strbuf *out, struct local_addresses_state a)
+{
+	render_count_gauge(out, "ipc_exporter_local_addresses",
+			   "This host's addresses the kernel programs know (UDP to them counts as loopback-udp).",
+			   a.known);
+	render_counter(out, "ipc_exporter_local_address_errors_total",
+		       "Refreshes of this host's addresses that failed (netlink refused, the kernel's table "
+		       "full): UDP to a new address is not counted until one succeeds.",
+		       a.errors);
+}
+
 static void render_exporter(struct strbuf *out, const struct flow_collector *c, const struct table_fill *queues)
 {
 	const struct probe *p = c->probe;
@@ -364,6 +376,7 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c, 
 			   "and their pipe's or socket's reads then lag one call behind.",
 			   __atomic_load_n(&p->start_bridge.unseen, __ATOMIC_RELAXED) +
 				   c->health[IPC_HEALTH_START_BRIDGE_FULL]);
+	render_local_addresses(out, local_addresses_state(c->probe));
 	render_counter(out, "ipc_exporter_pipe_queues_collected_total",
 		       "Attribution queues removed for idleness (also in ipc_exporter_queues_removed_total).",
 		       c->queues.idle);
@@ -439,12 +452,12 @@ int metrics_page_render(struct flow_collector *c, const struct page_event_counts
 {
 	struct timespec start, end;
 	struct table_fill queues;
-	int err;
+	int err, addresses_err;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	queues = table_fill_queues(c->probe);	/* outside the lock: a walk of the whole table */
 	pthread_mutex_lock(&c->lock);
-	local_addresses_refresh(c->probe);	/* the next interval sees new addresses */
+	addresses_err = local_addresses_refresh(c->probe);	/* the next interval sees new addresses */
 	err = flow_collector_drain(c, FLOW_DRAIN_SCRAPE);
 	series_table_sort(&c->series);
 	if (render_messages(out, c->series.entries, c->series.count, c) < 0)
@@ -466,6 +479,8 @@ int metrics_page_render(struct flow_collector *c, const struct page_event_counts
 		     "Time this scrape took to drain the kernel and write the page.",
 		     (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9);
 	render_gauge(out, "ipc_exporter_scrape_error",
-		     "1 if reading the kernel tables failed in this scrape, else 0.", err < 0);
+		     "1 if reading the kernel tables or learning this host's addresses failed in this scrape, "
+		     "else 0.",
+		     err < 0 || addresses_err < 0);
 	return out->failed ? -ENOMEM : 0;
 }

@@ -29,7 +29,7 @@ tap_ok $? "--log.format=logfmt: every line is ts=... level=... msg=\"...\" ($(wc
 exporter_stop
 
 # ---- JSON, and --log.level=error leaves the info lines out
-exporter_start --own --log.format=json --log.level=warn || tap_finish
+exporter_start --own --log.format=json --log.level=warn --debug.events || tap_finish
 "$CURL" -s "http://127.0.0.1:$EXPORTER_PORT/metrics" >"$TEST_TMP/page"
 kill -HUP "$EXPORTER_PID"
 sleep 1
@@ -129,4 +129,10 @@ for flag in $("$EXPORTER" --help | grep -o -- '--[a-z][a-z.-]*' | sort -u); do
 	grep -q -- "$(echo "$flag" | sed 's/-/\\\\-/g')" "$TOP_SRCDIR/docs/ipc_exporter.8" || missing="$missing $flag"
 done
 tap_eq "${missing:-none}" none "docs/ipc_exporter.8 documents every flag of --help"
+# ... and every family the exporter serves (with --debug.events, as this page was taken)
+missing=
+for family in $(sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' "$TEST_TMP/page" | sort -u); do
+	grep -q -- "$(echo "$family" | sed 's/_/\\_/g; s/\\//g')" "$TOP_SRCDIR/docs/ipc_exporter.8" || missing="$missing $family"
+done
+tap_eq "${missing:-none}" none "docs/ipc_exporter.8 documents every metric family ($(grep -c '^# TYPE ' "$TEST_TMP/page") on the page)"
 tap_finish
