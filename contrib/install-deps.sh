@@ -20,9 +20,11 @@ zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev git"
 # server and client (redis-benchmark); util-linux: taskset, also for the
 # bench; openssl: the TLS tests' certificates and s_client;
 # libclang-rt-14-dev: libFuzzer and the sanitizers for clang (which only
-# recommends it).
+# recommends it); dpkg-dev, debhelper, lintian: the Debian package built,
+# checked and installed (tests/install/debian_package.sh).
 tests="curl prometheus python3 procps linux-perf bpftrace util-linux iproute2 qemu-system-x86
-busybox-static cpio kmod xz-utils zstd redis-server redis-tools openssl libclang-rt-14-dev"
+busybox-static cpio kmod xz-utils zstd redis-server redis-tools openssl libclang-rt-14-dev
+dpkg-dev debhelper lintian"
 
 list=false
 with_tests=false

@@ -10,6 +10,9 @@
 # comes from a package a fresh Debian machine has or contrib/install-deps.sh
 # installs (tests/install/), and the suite left no new file that .gitignore
 # does not cover (build output included).
+# Between them, the release: make check-dist (distcheck), the tarball's
+# contents, and the Debian package built, installed, run and purged
+# (tests/install/).
 # IPC_SKIP_KERNELS=1 leaves the qemu matrix out (for a quick run).
 set -u
 cd "$(dirname "$0")/.."
@@ -45,6 +48,30 @@ failed=$(($(count FAIL) + $(count ERROR) + $(count XPASS)))
 skipped=$(count SKIP)
 [ "$check_status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1   # the harness itself broke
 echo "# kernel $(uname -r): $passed passed, $failed failed"
+
+# The release: make distcheck (the tarball builds, installs, uninstalls and
+# passes a short check out of tree), the tarball holds every tracked file,
+# and the Debian package built from it installs, counts and purges.
+echo "== make check-dist, the Debian package"
+tap_counts() { # FILE: adds its TAP results to the totals, shows the failures
+	grep -E '^not ok' "$1"
+	passed=$((passed + $(grep -c '^ok ' "$1")))
+	failed=$((failed + $(grep -c '^not ok ' "$1")))
+}
+if make check-dist >tests/dist.out 2>&1; then
+	echo "ok - make distcheck" >tests/release.out
+else
+	{ echo "not ok - make distcheck"; grep -E '^(FAIL|ERROR)|rror' tests/dist.out | head -20 | sed 's/^/#   /'; } >tests/release.out
+fi
+tarball=$(ls -t ipc_exporter-*.tar.gz 2>/dev/null | head -1)
+if [ -n "$tarball" ]; then
+	tests/install/dist_contents.sh "$tarball" >>tests/release.out 2>&1
+	tests/install/debian_package.sh "$tarball" >>tests/release.out 2>&1
+else
+	echo "not ok - make distcheck left no tarball" >>tests/release.out
+fi
+tap_counts tests/release.out
+echo "# release: $(grep -c '^ok ' tests/release.out) passed, $(grep -c '^not ok ' tests/release.out) failed"
 
 if [ "${IPC_SKIP_KERNELS:-0}" != 1 ]; then
 	echo "== make check-kernels"
