@@ -21,10 +21,11 @@ zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev git"
 # bench; openssl: the TLS tests' certificates and s_client;
 # libclang-rt-14-dev: libFuzzer and the sanitizers for clang (which only
 # recommends it); dpkg-dev, debhelper, lintian: the Debian package built,
-# checked and installed (tests/install/debian_package.sh).
+# checked and installed (tests/install/debian_package.sh); python3-yaml:
+# the Kubernetes manifests read (tests/integration/deployment_restrictions.sh).
 tests="curl prometheus python3 procps linux-perf bpftrace util-linux iproute2 qemu-system-x86
 busybox-static cpio kmod xz-utils zstd redis-server redis-tools openssl libclang-rt-14-dev
-dpkg-dev debhelper lintian"
+dpkg-dev debhelper lintian python3-yaml"
 
 list=false
 with_tests=false
