@@ -316,6 +316,8 @@ int ipc_queue_sweep(struct bpf_iter__task_file *ctx)
 	__u32 zero = 0, gen = queue_sweep_gen;
 	int is_read;
 
+	if (!self_tgid)	/* only the exporter reads its iterator */
+		self_tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!file)
 		return 0;
 	file_ops_note(ctx, file);

@@ -100,8 +100,13 @@ struct pipe_op {
 #define PIPE_DEFERRED_SLOTS 16
 #define PIPE_DEFERRED_MASK (PIPE_DEFERRED_SLOTS - 1)
 
-/* The exporter's own process: its pipe operations only flush deferred ones. */
-const volatile __u32 self_tgid = 0;
+/*
+ * The exporter's own process, as the kernel numbers it: its pipe operations
+ * only flush deferred ones.  Not its getpid(), which in a pid namespace of
+ * its own (a container) is another number: the queue-sweep iterator notes
+ * it, running in the exporter's own read() (first at start, file_kinds.c).
+ */
+__u32 self_tgid;
 
 /*
  * Per-CPU room for what does not fit on the 512-byte BPF stack, and the

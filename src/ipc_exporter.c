@@ -25,6 +25,7 @@
 #include "util/log.h"
 #include "util/monotonic.h"
 #include "util/option_parse.h"
+#include "util/pid_namespace.h"
 #include "web/http_server.h"
 #include "web/listen_address.h"
 
@@ -56,26 +57,6 @@ struct exporter_config {
 	enum log_level log_level;
 	enum log_format log_format;
 };
-
-/*
- * The kernel side sees pids as the initial pid namespace numbers them: so
- * must we, for the pid label.  NSpid lists one pid per nested namespace.
- */
-static bool in_initial_pid_namespace(void)
-{
-	char line[256];
-	bool initial = true;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return true;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "NSpid:", 6) == 0)
-			initial = strchr(line + 6 + strspn(line + 6, " \t"), '\t') == NULL &&
-				  strchr(line + 6 + strspn(line + 6, " \t"), ' ') == NULL;
-	fclose(f);
-	return initial;
-}
 
 /*
  * Each connection is a descriptor: the soft limit (often 1024) is raised
@@ -545,9 +526,6 @@ int main(int argc, char **argv)
 		}
 		if (cfg.policy_file)
 			debug_events_set_judge(debug_events, flow_collector_event_unexpected, &collector);
-		if (!in_initial_pid_namespace())
-			log_info("--debug.events: in a pid namespace of its own the exporter cannot tell its own "
-				 "sends apart, so a local client sees its stream's own traffic (filter by mechanism)");
 	}
 	server.enable_lifecycle = cfg.enable_lifecycle;
 	if (http_server_start(&server, &cfg.web, cfg.telemetry_path, &collector, debug_events) < 0)

@@ -373,7 +373,6 @@ int main(int argc, char **argv)
 		d.use_policy = true;
 	}
 	opts.verbose = verbose;
-	d.self_tgid = (uint32_t)getpid();
 	{
 		const char *tty = ttyname(STDOUT_FILENO);
 
@@ -396,6 +395,7 @@ int main(int argc, char **argv)
 
 	if (probe_open(&probe, &opts) < 0)
 		return 1;
+	d.self_tgid = probe.self_tgid;	/* as the kernel numbers it, in a container too */
 	local_addresses_refresh(&probe);
 	last_refresh = last_sweep = time(NULL);
 	err = event_stream_open(&stream, &probe);

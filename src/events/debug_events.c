@@ -531,8 +531,7 @@ int debug_events_open(struct debug_events **out, struct event_stream *stream, un
 	d->stream = stream;
 	d->max_clients = max_clients;
 	d->allow_contents = allow_contents;
-	/* The kernel's pids are the host's: this matches only in the host's pid namespace. */
-	d->self_tgid = (uint32_t)getpid();
+	d->self_tgid = event_stream_self_tgid(stream);	/* as the kernel numbers it */
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -237,6 +237,11 @@ void event_stream_unsubscribe(struct event_stream *s, struct event_subscriber *s
 	pthread_mutex_unlock(&s->lock);
 }
 
+uint32_t event_stream_self_tgid(const struct event_stream *s)
+{
+	return s->probe->self_tgid;
+}
+
 uint64_t event_stream_lost(const struct event_stream *s, unsigned int mechanism)
 {
 	return mechanism < IPC_MECHANISM_COUNT ? __atomic_load_n(&s->lost[mechanism], __ATOMIC_RELAXED) : 0;

@@ -36,6 +36,8 @@ void event_stream_close(struct event_stream *s);
 /* Always 0: the caller caps its own consumers (the HTTP server, its clients). */
 int event_stream_subscribe(struct event_stream *s, struct event_subscriber *sub);
 void event_stream_unsubscribe(struct event_stream *s, struct event_subscriber *sub);
+/* The exporter's own process as the kernel numbers it: its events are its own traffic. */
+uint32_t event_stream_self_tgid(const struct event_stream *s);
 /* Events the kernel ring buffer lost per mechanism, cumulative (for /metrics). */
 uint64_t event_stream_lost(const struct event_stream *s, unsigned int mechanism);
 unsigned int event_stream_subscribers(const struct event_stream *s);

@@ -196,7 +196,6 @@ static int load_variant(struct ipc_exporter_bpf **out, const struct probe_option
 	/* No user may fill the table for the others (bpf/queue_lifecycle.bpf.h). */
 	skel->rodata->queue_quota = opts->queue_quota ? opts->queue_quota
 						      : bpf_map__max_entries(skel->maps.pipe_queues) / 2;
-	skel->rodata->self_tgid = (__u32)getpid();
 	skel->rodata->identities = opts->identities;
 	bpf_program__set_autoload(skel->progs.ipc_sched_process_exec, opts->identities & IPC_IDENTITY_EXE);
 	bpf_program__set_autoload(skel->progs.ipc_cgroup_mkdir, opts->identities & IPC_IDENTITY_CGROUP);
@@ -314,6 +313,10 @@ int probe_open(struct probe *p, const struct probe_options *opts)
 	p->skel = skel;
 	p->pipe_map_lock = !plan.spin_lock;
 	file_kinds_learn(skel);
+	/* noted by the iterator the learning ran; getpid() (right outside a pid namespace) if it could not run */
+	if (!skel->bss->self_tgid)
+		skel->bss->self_tgid = (__u32)getpid();
+	p->self_tgid = skel->bss->self_tgid;
 	if (plan.mechanisms) {
 		nhooks = mechanism_hooks(skel, hooks);
 		for (unsigned int i = 0; i < nhooks; i++) {

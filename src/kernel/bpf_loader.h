@@ -52,6 +52,7 @@ struct probe {
 	bool pipe_map_lock;	/* the map-lock variant is loaded */
 	struct start_bridge start_bridge;	/* calls in flight at start (mechanism hooks) */
 	struct local_addresses addresses;	/* this host's, as the kernel knows them */
+	uint32_t self_tgid;	/* the exporter as the kernel numbers it (not getpid() in a container) */
 };
 
 /* Returns 0, or a negative errno after logging one clear line. */

@@ -17,6 +17,7 @@
 #include "kernel/start_bridge.h"
 #include "util/log.h"
 #include "util/monotonic.h"
+#include "util/pid_namespace.h"
 
 static bool all_digits(const char *s)
 {
@@ -63,10 +64,17 @@ void start_bridge_fill(struct start_bridge *b, struct ipc_exporter_bpf *skel)
 	char path[64];
 	__u8 unseen = 0;
 	unsigned int n = 0, full = 0;
+	bool host;
 
 	if (!procs)
 		return;
-	while ((p = readdir(procs))) {
+	/* Another namespace's tids would name other threads to the kernel: none rather than wrong ones. */
+	host = in_initial_pid_namespace();
+	if (!host)
+		log_warnx("in a pid namespace of its own the exporter cannot see the host's threads: calls "
+			  "in flight at start are not bridged and may be missed (run it in the host's pid "
+			  "namespace: hostPID: true)");
+	while (host && (p = readdir(procs))) {
 		unsigned int pid;
 
 		if (!all_digits(p->d_name))

@@ -518,15 +518,31 @@ grep -q "file operations of a FIFO could not be learned" "$SANDBOXED_LOG"
 tap_ok $? "with /dev/shm read-only too: the FIFO's file kind is not learned"
 sandboxed_stop
 
-# hostPID: in a pid namespace of its own the exporter cannot learn the file
-# kinds (it tells the kernel its own pid, not the host's).  When it can,
-# the DaemonSet should drop hostPID (pid and exe labels aside).
+# hostPID: in a pid namespace of its own the exporter knows itself as the
+# kernel numbers it (its iterator notes it), so the file kinds are learned
+# and its ground truth is exact there too.  What needs the host's pid
+# namespace: --process-labels=pid (refused without it), exe labels (the
+# host's /proc/PID/exe) and, where the mechanism hooks attach (6.1+), the
+# start bridge (the host's threads in /proc): so the DaemonSet has hostPID.
 container_start k8s-own-pidns rw "$k8s_caps" own host
 tap_ok $? "in a pid namespace of its own: started"
-if grep -q "^ipc_exporter: files are told by their operations" "$SANDBOXED_LOG"; then own_pidns=works; else own_pidns=degraded; fi
+grep -q "^ipc_exporter: files are told by their operations" "$SANDBOXED_LOG"
+tap_ok $? "in a pid namespace of its own: the file kinds are learned (it knows its pid as the kernel numbers it)"
+EXPORTER_PORT=$kport
+count_cases "in a pid namespace of its own"
+scrape "$TEST_TMP/own_pidns_page"
+grep -c 'comm="ipc_exporter"' "$TEST_TMP/own_pidns_page" >"$TEST_TMP/own_traffic"
+tap_eq "$(cat "$TEST_TMP/own_traffic")" 0 "in a pid namespace of its own: none of its own traffic is counted"
 sandboxed_stop
-tap_eq "${m[host_pid]}" "$([ $own_pidns = degraded ] && echo True || echo False)" \
-	"the DaemonSet's hostPID matches the need (in a pid namespace of its own the file kinds: $own_pidns)"
+saved_args=("${ds_args[@]}")
+ds_args+=(--process-labels=pid)
+container_start k8s-own-pidns-pids rw "$k8s_caps" own host
+tap_ok $((! $?)) "in a pid namespace of its own, --process-labels=pid: refused"
+grep -q "pid namespace of its own" "$SANDBOXED_LOG"
+tap_ok $? "... saying why (its pids would not be the host's)"
+sandboxed_stop
+ds_args=("${saved_args[@]}")
+tap_eq "${m[host_pid]}" True "so the DaemonSet has hostPID: true (pid and exe labels, the start bridge)"
 
 # hostNetwork: in a network namespace of its own (a pod's), the exporter
 # knows that namespace's addresses, not the host's: UDP between two host
