@@ -6,24 +6,62 @@
 
 #include "metrics/exposition.h"
 
-/* HELP text escapes only backslash and newline. */
-static void append_help(struct strbuf *out, const char *help)
+const char *exposition_content_type(enum exposition_format format)
+{
+	return format == EXPOSITION_OPENMETRICS ? EXPOSITION_OPENMETRICS_CONTENT_TYPE : EXPOSITION_TEXT_CONTENT_TYPE;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+/*
+ * HELP text escapes backslash and newline; OpenMetrics' also the double
+ * quote (its escaped-string), which the text format must leave alone.
+ */
+static void append_help(struct exposition *out, const char *help)
 {
 	for (; *help; help++) {
 		if (*help == '\\')
-			strbuf_puts(out, "\\\\");
+			strbuf_puts(out->page, "\\\\");
 		else if (*help == '\n')
-			strbuf_puts(out, "\\n");
+			strbuf_puts(out->page, "\\n");
+		else if (*help == '"' && out->format == EXPOSITION_OPENMETRICS)
+			strbuf_puts(out->page, "\\\"");
 		else
-			strbuf_append(out, help, 1);
+			strbuf_append(out->page, help, 1);
 	}
 }
 
-void exposition_family(struct strbuf *out, const char *name, const char *type, const char *help)
+void exposition_family(struct exposition *out, const char *name, const char *type, const char *help)
 {
-	strbuf_printf(out, "# HELP %s ", name);
+	size_t len = strlen(name);
+	bool counter = strcmp(type, "counter") == 0;
+
+	out->add_total = false;
+	if (out->format == EXPOSITION_OPENMETRICS && counter) {
+		/* the family is the name without _total; a sample named without it gets it */
+		if (ends_with(name, len, "_total"))
+			len -= strlen("_total");
+		else
+			out->add_total = true;
+	}
+	strbuf_puts(out->page, "# HELP ");
+	strbuf_append(out->page, name, len);
+	strbuf_append(out->page, " ", 1);
 	append_help(out, help);
-	strbuf_printf(out, "\n# TYPE %s %s\n", name, type);
+	strbuf_puts(out->page, "\n# TYPE ");
+	strbuf_append(out->page, name, len);
+	strbuf_printf(out->page, " %s\n", type);
+}
+
+void exposition_end(struct exposition *out)
+{
+	if (out->format == EXPOSITION_OPENMETRICS)
+		strbuf_puts(out->page, "# EOF\n");
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not valid. */
@@ -88,12 +126,15 @@ void exposition_label_value(struct strbuf *out, const char *value)
 	}
 }
 
-static void append_series(struct strbuf *out, const char *name, const struct metric_label *labels,
+static void append_series(struct exposition *x, const char *name, const struct metric_label *labels,
 			  unsigned int nlabels)
 {
+	struct strbuf *out = x->page;
 	unsigned int i;
 
 	strbuf_puts(out, name);
+	if (x->add_total)
+		strbuf_puts(out, "_total");
 	if (!nlabels)
 		return;
 	strbuf_append(out, "{", 1);
@@ -109,7 +150,7 @@ static void append_series(struct strbuf *out, const char *name, const struct met
 }
 
 /* A page of 100,000 series is mostly this: no printf on the way. */
-void exposition_sample_u64(struct strbuf *out, const char *name, const struct metric_label *labels,
+void exposition_sample_u64(struct exposition *out, const char *name, const struct metric_label *labels,
 			   unsigned int nlabels, uint64_t value)
 {
 	char text[24];
@@ -122,7 +163,7 @@ void exposition_sample_u64(struct strbuf *out, const char *name, const struct me
 		value /= 10;
 	} while (value);
 	text[--at] = ' ';
-	strbuf_append(out, text + at, sizeof(text) - at);
+	strbuf_append(out->page, text + at, sizeof(text) - at);
 }
 
 /* The shortest decimal form that reads back as the same double. */
@@ -139,16 +180,16 @@ static const char *shortest_double(double value, char *text, size_t size)
 	return text;
 }
 
-void exposition_sample_double(struct strbuf *out, const char *name, const struct metric_label *labels,
+void exposition_sample_double(struct exposition *out, const char *name, const struct metric_label *labels,
 			      unsigned int nlabels, double value)
 {
 	char text[32];
 
 	append_series(out, name, labels, nlabels);
 	if (isnan(value))
-		strbuf_puts(out, " NaN\n");
+		strbuf_puts(out->page, " NaN\n");
 	else if (isinf(value))
-		strbuf_puts(out, value > 0 ? " +Inf\n" : " -Inf\n");
+		strbuf_puts(out->page, value > 0 ? " +Inf\n" : " -Inf\n");
 	else
-		strbuf_printf(out, " %s\n", shortest_double(value, text, sizeof(text)));
+		strbuf_printf(out->page, " %s\n", shortest_double(value, text, sizeof(text)));
 }

@@ -53,7 +53,7 @@ static size_t series_labels(struct metric_label *labels, const struct series_key
 	return n;
 }
 
-static void render_flow_sample(struct strbuf *out, const char *family, const struct series_key *k,
+static void render_flow_sample(struct exposition *out, const char *family, const struct series_key *k,
 			       unsigned int exported, uint64_t value)
 {
 	struct metric_label labels[MAX_LABELS];
@@ -64,7 +64,7 @@ static void render_flow_sample(struct strbuf *out, const char *family, const str
 	exposition_sample_u64(out, family, labels, n, value);
 }
 
-static int render_messages(struct strbuf *out, const struct series *sorted, size_t n,
+static int render_messages(struct exposition *out, const struct series *sorted, size_t n,
 			   const struct flow_collector *c)
 {
 	struct series_table signals_per_pair = { 0 };
@@ -95,7 +95,7 @@ static int render_messages(struct strbuf *out, const struct series *sorted, size
 	return 0;
 }
 
-static void render_bytes(struct strbuf *out, const struct series *sorted, size_t n,
+static void render_bytes(struct exposition *out, const struct series *sorted, size_t n,
 			 const struct flow_collector *c)
 {
 	exposition_family(out, "ipc_bytes_total", "counter",
@@ -106,7 +106,7 @@ static void render_bytes(struct strbuf *out, const struct series *sorted, size_t
 			render_flow_sample(out, "ipc_bytes_total", &sorted[i].key, c->labels, sorted[i].bytes);
 }
 
-static void render_signals(struct strbuf *out, const struct series *sorted, size_t n,
+static void render_signals(struct exposition *out, const struct series *sorted, size_t n,
 			   const struct flow_collector *c)
 {
 	struct metric_label labels[MAX_LABELS];
@@ -130,7 +130,7 @@ static void render_signals(struct strbuf *out, const struct series *sorted, size
  * Only with --policy.file: what was counted while the policy in force did
  * not allow the flow; a label set appears with its first unexpected event.
  */
-static int render_unexpected(struct strbuf *out, const struct series *sorted, size_t n,
+static int render_unexpected(struct exposition *out, const struct series *sorted, size_t n,
 			     const struct flow_collector *c)
 {
 	struct series_table signals_per_pair = { 0 };
@@ -185,25 +185,25 @@ static int render_unexpected(struct strbuf *out, const struct series *sorted, si
 	return 0;
 }
 
-static void render_counter(struct strbuf *out, const char *name, const char *help, uint64_t value)
+static void render_counter(struct exposition *out, const char *name, const char *help, uint64_t value)
 {
 	exposition_family(out, name, "counter", help);
 	exposition_sample_u64(out, name, NULL, 0, value);
 }
 
-static void render_count_gauge(struct strbuf *out, const char *name, const char *help, uint64_t value)
+static void render_count_gauge(struct exposition *out, const char *name, const char *help, uint64_t value)
 {
 	exposition_family(out, name, "gauge", help);
 	exposition_sample_u64(out, name, NULL, 0, value);
 }
 
-static void render_gauge(struct strbuf *out, const char *name, const char *help, double value)
+static void render_gauge(struct exposition *out, const char *name, const char *help, double value)
 {
 	exposition_family(out, name, "gauge", help);
 	exposition_sample_double(out, name, NULL, 0, value);
 }
 
-static void render_policy(struct strbuf *out, const struct flow_collector *c)
+static void render_policy(struct exposition *out, const struct flow_collector *c)
 {
 	if (!c->policy_path)
 		return;
@@ -258,7 +258,7 @@ static const struct health_metric health_metrics[] = {
 };
 
 /* The attribution queue table: what made room in it, and the sweeps that find dead objects. */
-static void render_queue_lifecycle(struct strbuf *out, const struct flow_collector *c)
+static void render_queue_lifecycle(struct exposition *out, const struct flow_collector *c)
 {
 	const struct { const char *reason; uint64_t value; } removed[] = {
 		{ "closed", c->health[IPC_HEALTH_QUEUES_DROPPED] },
@@ -279,7 +279,7 @@ static void render_queue_lifecycle(struct strbuf *out, const struct flow_collect
 		       "Sweeps of the attribution queue table for objects no longer open.", c->queues.sweeps);
 }
 
-static void render_drains(struct strbuf *out, const struct flow_collector *c)
+static void render_drains(struct exposition *out, const struct flow_collector *c)
 {
 	static const char *const reasons[FLOW_DRAIN_REASONS] = { [FLOW_DRAIN_SCRAPE] = "scrape",
 								 [FLOW_DRAIN_FILL] = "fill",
@@ -296,7 +296,7 @@ static void render_drains(struct strbuf *out, const struct flow_collector *c)
 }
 
 /* The bounded kernel tables: how full, how big. */
-static void render_tables(struct strbuf *out, const struct flow_collector *c, const struct table_fill *queues)
+static void render_tables(struct exposition *out, const struct flow_collector *c, const struct table_fill *queues)
 {
 	struct metric_label flows = { "table", "flows" }, queue_table = { "table", "queues" };
 
@@ -314,7 +314,7 @@ static void render_tables(struct strbuf *out, const struct flow_collector *c, co
 }
 
 /* UDP to an address of this host the kernel does not know is not counted: say so. */
-static void render_local_addresses(struct strbuf *out, struct local_addresses_state a)
+static void render_local_addresses(struct exposition *out, struct local_addresses_state a)
 {
 	render_count_gauge(out, "ipc_exporter_local_addresses",
 			   "This host's addresses the kernel programs know (UDP to them counts as loopback-udp).",
@@ -325,7 +325,7 @@ static void render_local_addresses(struct strbuf *out, struct local_addresses_st
 		       a.errors);
 }
 
-static void render_exporter(struct strbuf *out, const struct flow_collector *c, const struct table_fill *queues)
+static void render_exporter(struct exposition *out, const struct flow_collector *c, const struct table_fill *queues)
 {
 	const struct probe *p = c->probe;
 	struct metric_label labels[3];
@@ -402,7 +402,7 @@ static void render_exporter(struct strbuf *out, const struct flow_collector *c, 
 }
 
 /* Only while /debug/events is on (--debug.events): otherwise there is nothing to count. */
-static void render_debug_events(struct strbuf *out, const struct page_event_counts *stats)
+static void render_debug_events(struct exposition *out, const struct page_event_counts *stats)
 {
 	struct metric_label label;
 
@@ -424,7 +424,7 @@ static void render_debug_events(struct strbuf *out, const struct page_event_coun
 	}
 }
 
-static void render_http(struct strbuf *out, const struct page_http_counts *http)
+static void render_http(struct exposition *out, const struct page_http_counts *http)
 {
 	if (!http)
 		return;
@@ -448,8 +448,9 @@ static void render_http(struct strbuf *out, const struct page_http_counts *http)
 }
 
 int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events,
-			const struct page_http_counts *http, struct strbuf *out)
+			const struct page_http_counts *http, enum exposition_format format, struct strbuf *page)
 {
+	struct exposition page_out = { .page = page, .format = format }, *out = &page_out;
 	struct timespec start, end;
 	struct table_fill queues;
 	int err, addresses_err;
@@ -461,11 +462,11 @@ int metrics_page_render(struct flow_collector *c, const struct page_event_counts
 	err = flow_collector_drain(c, FLOW_DRAIN_SCRAPE);
 	series_table_sort(&c->series);
 	if (render_messages(out, c->series.entries, c->series.count, c) < 0)
-		out->failed = true;
+		page->failed = true;
 	render_bytes(out, c->series.entries, c->series.count, c);
 	render_signals(out, c->series.entries, c->series.count, c);
 	if (render_unexpected(out, c->series.entries, c->series.count, c) < 0)
-		out->failed = true;
+		page->failed = true;
 	render_exporter(out, c, &queues);
 	render_policy(out, c);
 	c->flow_table_peak = 0;	/* the next scrape shows the next interval's */
@@ -482,5 +483,6 @@ int metrics_page_render(struct flow_collector *c, const struct page_event_counts
 		     "1 if reading the kernel tables or learning this host's addresses failed in this scrape, "
 		     "else 0.",
 		     err < 0 || addresses_err < 0);
-	return out->failed ? -ENOMEM : 0;
+	exposition_end(out);
+	return page->failed ? -ENOMEM : 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "ipc_types.h"
+#include "metrics/exposition.h"
 #include "metrics/flow_collector.h"
 #include "util/strbuf.h"
 
@@ -26,11 +27,11 @@ struct page_http_counts {
 };
 
 /*
- * Drains the kernel and writes the whole page; events is NULL while
- * /debug/events is off, http NULL outside the HTTP server.  0 or a
+ * Drains the kernel and writes the whole page in format; events is NULL
+ * while /debug/events is off, http NULL outside the HTTP server.  0 or a
  * negative errno.
  */
 int metrics_page_render(struct flow_collector *c, const struct page_event_counts *events,
-			const struct page_http_counts *http, struct strbuf *out);
+			const struct page_http_counts *http, enum exposition_format format, struct strbuf *page);
 
 #endif

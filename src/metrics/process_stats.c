@@ -40,13 +40,13 @@ static int count_open_fds(void)
 	return n - 1;	/* the directory's own descriptor */
 }
 
-static void gauge(struct strbuf *out, const char *name, const char *type, const char *help, double v)
+static void gauge(struct exposition *out, const char *name, const char *type, const char *help, double v)
 {
 	exposition_family(out, name, type, help);
 	exposition_sample_double(out, name, NULL, 0, v);
 }
 
-void process_stats_render(struct strbuf *out)
+void process_stats_render(struct exposition *out)
 {
 	unsigned long utime, stime, vsize;
 	unsigned long long starttime;

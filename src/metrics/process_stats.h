@@ -3,8 +3,8 @@
 #ifndef PROCESS_STATS_H
 #define PROCESS_STATS_H
 
-#include "util/strbuf.h"
+#include "metrics/exposition.h"
 
-void process_stats_render(struct strbuf *out);
+void process_stats_render(struct exposition *out);
 
 #endif

@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "web/connection_guard.h"
 #include "web/gzip.h"
+#include "web/negotiate.h"
 #include "web/http_server.h"
 #include "web/listen_socket.h"
 #include "web/shared_page.h"
@@ -73,7 +74,7 @@ static enum MHD_Result send_owned(struct web_site *site, struct MHD_Connection *
 
 /* Hands the buffer's memory to libmicrohttpd. */
 static enum MHD_Result send_buffer(struct web_site *site, struct MHD_Connection *conn, struct strbuf *body,
-				   bool gzipped)
+				   enum exposition_format format, bool gzipped)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret;
@@ -83,10 +84,10 @@ static enum MHD_Result send_buffer(struct web_site *site, struct MHD_Connection 
 		return MHD_NO;
 	}
 	*body = (struct strbuf){ 0 };
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EXPOSITION_CONTENT_TYPE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, exposition_content_type(format));
 	if (gzipped)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT ", " MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	web_site_decorate(site, r);
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
@@ -105,40 +106,58 @@ static const struct page_event_counts *page_event_counts(const struct debug_even
 	return out;
 }
 
+/* A page to make: the server and the format the scrape asked for. */
+struct page_request {
+	struct http_server *server;
+	enum exposition_format format;
+};
+
 /* shared_page's render: drain and write the page. */
 static int render_page(void *ctx, struct strbuf *page)
 {
-	struct http_server *s = ctx;
+	const struct page_request *req = ctx;
+	struct http_server *s = req->server;
 	struct page_event_counts events;
 	struct page_http_counts http = {
 		.slow_clients_cut = connection_guard_cut(s->guard),
 		.scrapes_refused = __atomic_load_n(&s->scrapes_refused, __ATOMIC_RELAXED),
-		.scrapes_shared = __atomic_load_n(&s->page.shared, __ATOMIC_RELAXED),
 		.config_reload_ok = __atomic_load_n(&s->reload_ok, __ATOMIC_RELAXED),
 		.config_reload_time = __atomic_load_n(&s->reload_time, __ATOMIC_RELAXED),
 	};
 
+	for (unsigned int f = 0; f < EXPOSITION_FORMATS; f++)
+		http.scrapes_shared += __atomic_load_n(&s->pages[f].shared, __ATOMIC_RELAXED);
 	return metrics_page_render(s->collector, s->debug_events ? page_event_counts(s->debug_events, &events) : NULL,
-				   &http, page);
+				   &http, req->format, page);
 }
 
+/*
+ * The format is the Accept header's (negotiate.c), each with its own shared
+ * page: a scrape shares only a page of its format, and one that waited for
+ * a page of the other format makes its own.
+ */
 static enum MHD_Result render_metrics(struct web_site *site, struct MHD_Connection *conn, uint64_t arrived_ns)
 {
 	struct http_server *s = site->server;
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	struct page_request req = {
+		.server = s,
+		.format = negotiate_exposition_format(
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT)),
+	};
 	struct strbuf page = { 0 }, packed = { 0 };
 
-	if (shared_page_get(&s->page, arrived_ns, render_page, s, &page) < 0) {
+	if (shared_page_get(&s->pages[req.format], arrived_ns, render_page, &req, &page) < 0) {
 		strbuf_free(&page);
 		return send_text(site, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
 				 "error: could not render the metrics page (out of memory)\n");
 	}
 	if (gzip_accepted(accept) && gzip_compress(&page, &packed) == 0) {
 		strbuf_free(&page);
-		return send_buffer(site, conn, &packed, true);
+		return send_buffer(site, conn, &packed, req.format, true);
 	}
 	strbuf_free(&packed);
-	return send_buffer(site, conn, &page, false);
+	return send_buffer(site, conn, &page, req.format, false);
 }
 
 /* At most max_requests pages are written at once: each holds a thread and a page's memory. */
@@ -543,7 +562,8 @@ int http_server_start(struct http_server *s, const struct http_limits *limits, c
 	s->debug_events = debug_events;
 	s->telemetry_path = telemetry_path;
 	s->limits = *limits;
-	shared_page_init(&s->page);
+	for (unsigned int f = 0; f < EXPOSITION_FORMATS; f++)
+		shared_page_init(&s->pages[f]);
 	s->page_ready = true;
 	s->connections = limits->max_connections;
 	/* Event streams stay open: room for all of them on top, so scrapes always get in. */
@@ -725,6 +745,7 @@ void http_server_stop(struct http_server *s)
 	connection_guard_close(s->guard);
 	s->guard = NULL;
 	if (s->page_ready)
-		shared_page_free(&s->page);
+		for (unsigned int f = 0; f < EXPOSITION_FORMATS; f++)
+			shared_page_free(&s->pages[f]);
 	s->page_ready = false;
 }

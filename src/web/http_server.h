@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "metrics/exposition.h"
 #include "web/listen_address.h"
 #include "web/shared_page.h"
 
@@ -57,7 +58,8 @@ struct http_server {
 	struct http_limits limits;
 	unsigned int scrapes_in_flight;		/* atomic */
 	uint64_t scrapes_refused;		/* atomic */
-	struct shared_page page;		/* concurrent scrapes share a drain */
+	/* concurrent scrapes of one format share a drain (a page is in one format) */
+	struct shared_page pages[EXPOSITION_FORMATS];
 	bool page_ready;
 	const char *config_path;		/* --web.config.file, or NULL */
 	bool needs_authentication;		/* --debug.events-contents on a listener beyond loopback */
