@@ -2,7 +2,8 @@
 # Every parser of outside input under libFuzzer (clang's, with
 # AddressSanitizer and UndefinedBehaviorSanitizer), for a bounded time
 # each: the web configuration, the policy file, the /debug/events query
-# string, and the command-line values.  TAP, one result per target.
+# string, the command-line values, and a scrape's Accept and
+# Accept-Encoding headers.  TAP, one result per target.
 #   FUZZ_SECONDS=N   time per target (default 10; `make fuzz` gives 300)
 # Seeds are in tests/fuzz/corpus/TARGET; what the fuzzer finds goes to a
 # copy outside the tree, and a crashing input is kept in the build
@@ -29,11 +30,12 @@ declare -A sources=(
 	[event_query]="src/events/event_filter.c src/kernel/ipc_names.c"
 	[flags]="src/web/listen_address.c src/identity/process_labels.c src/util/option_parse.c src/util/log.c"
 	[policy]="src/policy/policy.c src/util/yaml_doc.c src/kernel/ipc_names.c"
+	[accept]="src/web/negotiate.c src/web/gzip.c src/util/strbuf.c"
 )
 declare -A libs=([web_config]="$(pkg-config --libs yaml-0.1)" [event_query]="" [flags]=""
-	[policy]="$(pkg-config --libs yaml-0.1)")
+	[policy]="$(pkg-config --libs yaml-0.1)" [accept]="$(pkg-config --libs zlib)")
 
-for target in web_config event_query flags policy; do
+for target in web_config event_query flags policy accept; do
 	bin=$out/fuzz_$target
 	srcs=()
 	for f in ${sources[$target]}; do srcs+=("$SRC/$f"); done
