@@ -22,8 +22,10 @@ zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev git"
 # libclang-rt-14-dev: libFuzzer and the sanitizers for clang (which only
 # recommends it); dpkg-dev, debhelper, lintian: the Debian package built,
 # checked and installed (tests/install/debian_package.sh); python3-yaml:
-# the Kubernetes manifests read (tests/integration/deployment_restrictions.sh).
-tests="curl prometheus python3 procps linux-perf bpftrace util-linux iproute2 qemu-system-x86
+# the Kubernetes manifests read (tests/integration/deployment_restrictions.sh);
+# python3-prometheus-client: its strict OpenMetrics parser reads the
+# OpenMetrics page (tests/integration/openmetrics.sh).
+tests="curl prometheus python3 python3-prometheus-client procps linux-perf bpftrace util-linux iproute2 qemu-system-x86
 busybox-static cpio kmod xz-utils zstd redis-server redis-tools openssl libclang-rt-14-dev
 dpkg-dev debhelper lintian python3-yaml"
 

@@ -3,8 +3,8 @@
 # and UndefinedBehaviorSanitizer (tests/sanitized/ipc_exporter_sanitized):
 # the web configuration, TLS and authentication, slowloris and parallel
 # scrapers, the event stream's query strings and clients, the policy file
-# and its reloads.  Their results
-# are reported here, each prefixed [asan]; then one more: the sanitizers
+# and its reloads, the Accept header's negotiation and OpenMetrics.  Their
+# results are reported here, each prefixed [asan]; then one more: the sanitizers
 # reported nothing (a report goes to a file per process, which must not
 # exist), leaks at exit included.
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +18,7 @@ export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS="log_path=$reports/lsan"
 export IPC_EXPORTER=$SANITIZED
 dir=$(dirname "$0")
-for test in web_config web_limits events_stream policy; do
+for test in web_config web_limits events_stream policy openmetrics; do
 	bash "$dir/$test.sh" >"$TEST_TMP/$test.tap" 2>"$TEST_TMP/$test.err"
 	while IFS= read -r line; do
 		case $line in
