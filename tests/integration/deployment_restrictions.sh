@@ -520,7 +520,8 @@ sandboxed_stop
 
 # hostPID: in a pid namespace of its own the exporter knows itself as the
 # kernel numbers it (its iterator notes it), so the file kinds are learned
-# and its ground truth is exact there too.  What needs the host's pid
+# (they were not while it told the kernel its getpid()) and its ground
+# truth is exact there too.  What needs the host's pid
 # namespace: --process-labels=pid (refused without it), exe labels (the
 # host's /proc/PID/exe) and, where the mechanism hooks attach (6.1+), the
 # start bridge (the host's threads in /proc): so the DaemonSet has hostPID.
@@ -530,9 +531,6 @@ grep -q "^ipc_exporter: files are told by their operations" "$SANDBOXED_LOG"
 tap_ok $? "in a pid namespace of its own: the file kinds are learned (it knows its pid as the kernel numbers it)"
 EXPORTER_PORT=$kport
 count_cases "in a pid namespace of its own"
-scrape "$TEST_TMP/own_pidns_page"
-grep -c 'comm="ipc_exporter"' "$TEST_TMP/own_pidns_page" >"$TEST_TMP/own_traffic"
-tap_eq "$(cat "$TEST_TMP/own_traffic")" 0 "in a pid namespace of its own: none of its own traffic is counted"
 sandboxed_stop
 saved_args=("${ds_args[@]}")
 ds_args+=(--process-labels=pid)
