@@ -9,22 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "web/gzip.h"
 #include "web/negotiate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum exposition_format format;
+	unsigned int choice;
 	char *text;
 
-	if (size < 1)
-		return 0;
-	text = malloc(size);
+	text = fuzz_text(data, size, &choice);
 	if (!text)
 		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
-	if (data[0] % 2 == 0) {
+	if (choice % 2 == 0) {
 		format = negotiate_exposition_format(text);
 		if (format != EXPOSITION_TEXT && format != EXPOSITION_OPENMETRICS)
 			abort();

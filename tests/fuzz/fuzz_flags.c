@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "identity/process_labels.h"
 #include "util/log.h"
 #include "util/option_parse.h"
@@ -19,16 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const hooks[] = { "auto", "sys-exit", "mechanisms", NULL };
 	struct listen_address addr;
 	unsigned int labels, n;
+	unsigned int choice;
 	char *text, err[256];
 
-	if (size < 1)
-		return 0;
-	text = malloc(size);
+	text = fuzz_text(data, size, &choice);
 	if (!text)
 		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
-	switch (data[0] % 4) {
+	switch (choice % 4) {
 	case 0:
 		/* a host name would be resolved (DNS, with its timeouts): numeric hosts only */
 		if (!strpbrk(text, "ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ"))

@@ -9,28 +9,7 @@ base="http://127.0.0.1:$EXPORTER_PORT"
 # A process named with a quote, a backslash and a newline, and one that is
 # not valid UTF-8, write to a pipe that another reads.
 prefix=$(unique_prefix x)
-python3 - "$prefix" <<'EOF2'
-import ctypes, os, sys
-libc = ctypes.CDLL(None)
-def name(n): libc.prctl(15, ctypes.c_char_p(n), 0, 0, 0)
-r, w = os.pipe()
-if os.fork() == 0:
-    name(b'q"b\\c\nd')
-    os.write(w, b'x' * 10)
-    os._exit(0)
-if os.fork() == 0:
-    name(b'bad\xff\xfe')
-    os.write(w, b'y' * 5)
-    os._exit(0)
-os.close(w)
-name((sys.argv[1] + '-rd').encode())
-got = 0
-while True:
-    b = os.read(r, 100)
-    if not b: break
-    got += len(b)
-os.wait(); os.wait()
-EOF2
+python3 "$TOP_SRCDIR/tests/integration/hostile_names.py" "$prefix"
 scrape "$TEST_TMP/page"
 tap_ok $? "scrape succeeded"
 grep -F 'src_comm="q\"b\\c\nd",dst_comm="'"$prefix"'-rd"} 10' "$TEST_TMP/page" >/dev/null

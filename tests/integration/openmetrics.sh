@@ -61,24 +61,7 @@ tap_eq "$ctype" "$TEXT_TYPE|" "text/plain gets the text format 0.0.4"
 		"$WORKLOAD" signal "$prefix" 10 7
 } >"$TEST_TMP/truth"
 tap_ok $? "workload ran"
-"$PY" - "$prefix" <<'EOF2'
-import ctypes, os, sys
-libc = ctypes.CDLL(None)
-def name(n): libc.prctl(15, ctypes.c_char_p(n), 0, 0, 0)
-r, w = os.pipe()
-if os.fork() == 0:
-    name(b'q"b\\c\nd')
-    os.write(w, b'x' * 10)
-    os._exit(0)
-if os.fork() == 0:
-    name(b'bad\xff\xfe')
-    os.write(w, b'y' * 5)
-    os._exit(0)
-os.close(w)
-name((sys.argv[1] + '-rd').encode())
-while os.read(r, 100): pass
-os.wait(); os.wait()
-EOF2
+"$PY" "$TOP_SRCDIR/tests/integration/hostile_names.py" "$prefix"
 printf 'flow pipe q\\"b\\\\c\\nd %s-rd 1 10\nflow pipe bad\xef\xbf\xbd\xef\xbf\xbd %s-rd 1 5\n' \
 	"$prefix" "$prefix" >>"$TEST_TMP/truth"
 while IFS= read -r line; do echo "#   $line"; done <"$TEST_TMP/truth"
