@@ -27,7 +27,7 @@ root=$(cd "$1" && pwd)
 # what configure looks for (contrib/install-deps.sh, the arm64 side)
 packages=(libc6-dev libbpf-dev libelf-dev zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev)
 # what tests/kernels/guest-init and the tests it runs call
-[ "$guest" = 1 ] && packages+=(busybox-static dash bash coreutils grep sed gawk findutils procps psmisc iproute2
+[ "$guest" = 1 ] && packages+=(base-files netbase busybox-static dash bash coreutils grep sed gawk findutils procps psmisc iproute2
 	curl python3 bsdutils util-linux kmod)
 
 private_apt "$root/.apt" arm64
@@ -52,4 +52,15 @@ find "$root/usr/lib/aarch64-linux-gnu" "$root/lib/aarch64-linux-gnu" -maxdepth 1
 		/*) ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$root$target")" "$link" ;;
 		esac
 	done
+# What package scripts and a booted system would add, for a guest's root:
+# mount points (guest-init mounts /proc, /sys, /dev, /run), the users.
+if [ "$guest" = 1 ]; then
+	mkdir -p "$root/proc" "$root/sys" "$root/dev" "$root/run" "$root/tmp"
+	# /var/run is /run (ip netns writes /var/run/netns): the guest's /run is a tmpfs
+	[ -L "$root/var/run" ] || { rmdir "$root/var/run" && ln -s ../run "$root/var/run"; }
+	[ -e "$root/etc/passwd" ] || printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' \
+		'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin' >"$root/etc/passwd"
+	[ -e "$root/etc/group" ] || printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
+	[ -e "$root/etc/hosts" ] || printf '%s\n' '127.0.0.1 localhost' '::1 localhost ip6-localhost' >"$root/etc/hosts"
+fi
 echo "$root"
