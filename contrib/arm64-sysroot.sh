@@ -28,7 +28,7 @@ root=$(cd "$1" && pwd)
 packages=(libc6-dev libbpf-dev libelf-dev zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev)
 # what tests/kernels/guest-init and the tests it runs call
 [ "$guest" = 1 ] && packages+=(base-files netbase busybox-static dash bash coreutils grep sed gawk findutils procps psmisc iproute2
-	curl python3 bsdutils util-linux kmod)
+	curl python3 bsdutils util-linux kmod bpftool)
 
 private_apt "$root/.apt" arm64
 private_apt_update
@@ -58,6 +58,8 @@ if [ "$guest" = 1 ]; then
 	mkdir -p "$root/proc" "$root/sys" "$root/dev" "$root/run" "$root/tmp"
 	# /var/run is /run (ip netns writes /var/run/netns): the guest's /run is a tmpfs
 	[ -L "$root/var/run" ] || { rmdir "$root/var/run" && ln -s ../run "$root/var/run"; }
+	# the alternatives the tests call by their generic names (update-alternatives, in a postinst)
+	ln -sfn gawk "$root/usr/bin/awk"
 	[ -e "$root/etc/passwd" ] || printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' \
 		'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin' >"$root/etc/passwd"
 	[ -e "$root/etc/group" ] || printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
