@@ -34,7 +34,9 @@ amd64)
 	machine=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt)
 	append="console=ttyS0 $append" ;;
 arm64)
-	machine=(qemu-system-aarch64 -M virt -accel tcg,thread=multi -cpu max)
+	# IPC_GUEST_CPU: e.g. max,pauth-impdef=on (pointer authentication the
+	# kernel signs every return address with, by a cheaper algorithm under TCG)
+	machine=(qemu-system-aarch64 -M virt -accel tcg,thread=multi -cpu "${IPC_GUEST_CPU:-max}")
 	append="console=ttyAMA0 $append" ;;
 *) echo "boot.sh: unknown architecture $arch" >&2; exit 2 ;;
 esac
