@@ -28,7 +28,7 @@ root=$(cd "$1" && pwd)
 packages=(libc6-dev libbpf-dev libelf-dev zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev)
 # what tests/kernels/guest-init and the tests it runs call
 [ "$guest" = 1 ] && packages+=(base-files netbase busybox-static dash bash coreutils grep sed gawk findutils procps psmisc iproute2
-	curl python3 bsdutils util-linux kmod bpftool)
+	curl python3 bsdutils util-linux mount kmod bpftool)
 
 private_apt "$root/.apt" arm64
 private_apt_update
