@@ -79,7 +79,7 @@ for series in $kernels; do
 		sed 's/^/#   /' "$work/fetch-$tag.log" | tail -5
 		continue
 	fi
-	"$here/make-initramfs.sh" "$kdir" "$work/initrd-$tag.cpio.gz" $root || {
+	"$here/make-initramfs.sh" "$kdir" "$work/initrd-$tag.cpio.gz" ${root:+"$root"} || {
 		emit not_ok "[$label] initramfs built"
 		continue
 	}
