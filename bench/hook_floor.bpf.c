@@ -76,7 +76,9 @@ SYSCALL_EXIT(sendfile64)
 SYSCALL_EXIT(splice)
 SYSCALL_EXIT(tee)
 SYSCALL_EXIT(vmsplice)
-SYSCALL_EXIT(open)
+#if defined(__TARGET_ARCH_x86)
+SYSCALL_EXIT(open)	/* arm64 has openat only */
+#endif
 SYSCALL_EXIT(openat)
 SYSCALL_EXIT(openat2)
 SYSCALL_EXIT(connect)

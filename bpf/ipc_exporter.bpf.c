@@ -13,7 +13,33 @@
 #include "syscall_numbers.h"
 #include "start_bridge.bpf.h"
 
-/* struct mmsghdr on x86-64: a 56-byte msghdr, then msg_len. */
+/*
+ * A syscall's number and arguments at its exit, from the registers the
+ * tracepoint hands over (a BTF-typed argument: direct, CO-RE relocated
+ * loads, no probe reads).  x86-64: the number in orig_ax, the arguments in
+ * di, si, dx, r10, r8.  arm64: the number in syscallno, the arguments in
+ * x0-x4, but x0 holds the return value by now and the first argument is
+ * kept in orig_x0 (as libbpf's PT_REGS_PARM1_CORE_SYSCALL reads it).
+ */
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
+#define SYSCALL_ARG1(regs) ((regs)->di)
+#define SYSCALL_ARG2(regs) ((regs)->si)
+#define SYSCALL_ARG3(regs) ((regs)->dx)
+#define SYSCALL_ARG4(regs) ((regs)->r10)
+#define SYSCALL_ARG5(regs) ((regs)->r8)
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) ((regs)->syscallno)
+#define SYSCALL_ARG1(regs) ((regs)->orig_x0)
+#define SYSCALL_ARG2(regs) ((regs)->regs[1])
+#define SYSCALL_ARG3(regs) ((regs)->regs[2])
+#define SYSCALL_ARG4(regs) ((regs)->regs[3])
+#define SYSCALL_ARG5(regs) ((regs)->regs[4])
+#else
+#error "sys_exit: x86-64 and arm64 only"
+#endif
+
+/* struct mmsghdr on x86-64 and arm64 (LP64): a 56-byte msghdr, then msg_len. */
 #define MMSGHDR_SIZE 64
 #define MMSGHDR_LEN_OFFSET 56
 #define MMSG_MAX 64
@@ -65,16 +91,16 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	if (ret < 0)
 		return 0;
 	/* regs is a BTF-typed argument: a direct (CO-RE relocated) load, no probe_read */
-	nr = regs->orig_ax;
-	fd = regs->di;
-	content_ptr = regs->si;
+	nr = SYSCALL_NR(regs);
+	fd = SYSCALL_ARG1(regs);
+	content_ptr = SYSCALL_ARG2(regs);
 	switch (nr) {
 	case NR_sendto:		/* dest_addr: 5th argument */
-		name = (struct peer_name){ regs->r8, PEER_NAME_SOCKADDR };
+		name = (struct peer_name){ SYSCALL_ARG5(regs), PEER_NAME_SOCKADDR };
 		how = TRANSFER_WRITE;
 		break;
 	case NR_sendmsg:
-		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };
+		name = (struct peer_name){ SYSCALL_ARG2(regs), PEER_NAME_MSGHDR };
 		how = TRANSFER_WRITE;
 		content = CONTENT_MSGHDR;
 		break;
@@ -86,29 +112,29 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	case NR_pwritev2:
 		how = TRANSFER_WRITE;
 		content = CONTENT_IOVEC;
-		iovecs = regs->dx;
+		iovecs = SYSCALL_ARG3(regs);
 		break;
 	case NR_sendfile:	/* out_fd, in_fd: the bytes never pass through user memory */
 		how = TRANSFER_WRITE;
-		other_fd = regs->si;
+		other_fd = SYSCALL_ARG2(regs);
 		other_how = TRANSFER_READ;
 		content = CONTENT_NONE;
 		break;
 	case NR_splice:		/* fd_in: 1st argument, fd_out: 3rd */
 		how = TRANSFER_READ;
-		other_fd = regs->dx;
+		other_fd = SYSCALL_ARG3(regs);
 		other_how = TRANSFER_WRITE;
 		content = CONTENT_NONE;
 		break;
 	case NR_tee:		/* fd_in, fd_out: only fd_out gains bytes (copies) */
-		fd = regs->si;
+		fd = SYSCALL_ARG2(regs);
 		how = TRANSFER_WRITE;
 		content = CONTENT_NONE;
 		break;
 	case NR_vmsplice:	/* into the pipe or out of it, as the pipe end was opened */
 		how = TRANSFER_BY_FILE_MODE;
 		content = CONTENT_IOVEC;
-		iovecs = regs->dx;
+		iovecs = SYSCALL_ARG3(regs);
 		break;
 	case NR_read:
 		how = TRANSFER_READ;
@@ -118,42 +144,44 @@ static __always_inline int sys_exit_dispatch(struct pt_regs *regs, long ret, con
 	case NR_preadv2:
 		how = TRANSFER_READ;
 		content = CONTENT_IOVEC;
-		iovecs = regs->dx;
+		iovecs = SYSCALL_ARG3(regs);
 		break;
 	case NR_recvfrom:	/* flags: 4th argument, MSG_PEEK moves nothing; src_addr: 5th */
-		if (regs->r10 & MSG_PEEK)
+		if (SYSCALL_ARG4(regs) & MSG_PEEK)
 			return 0;
-		name = (struct peer_name){ regs->r8, PEER_NAME_SOCKADDR };
+		name = (struct peer_name){ SYSCALL_ARG5(regs), PEER_NAME_SOCKADDR };
 		how = TRANSFER_READ;
 		break;
 	case NR_recvmmsg:	/* flags: 4th argument */
-		if (regs->r10 & MSG_PEEK)
+		if (SYSCALL_ARG4(regs) & MSG_PEEK)
 			return 0;
-		mmsg_transfers(fd, regs->si, ret, TRANSFER_READ, lock_kind);
+		mmsg_transfers(fd, SYSCALL_ARG2(regs), ret, TRANSFER_READ, lock_kind);
 		return 0;
 	case NR_recvmsg:	/* flags: 3rd argument */
-		if (regs->dx & MSG_PEEK)
+		if (SYSCALL_ARG3(regs) & MSG_PEEK)
 			return 0;
-		name = (struct peer_name){ regs->si, PEER_NAME_MSGHDR };
+		name = (struct peer_name){ SYSCALL_ARG2(regs), PEER_NAME_MSGHDR };
 		how = TRANSFER_READ;
 		content = CONTENT_MSGHDR;
 		break;
 	case NR_sendmmsg:	/* returns how many messages went */
-		mmsg_transfers(fd, regs->si, ret, TRANSFER_WRITE, lock_kind);
+		mmsg_transfers(fd, SYSCALL_ARG2(regs), ret, TRANSFER_WRITE, lock_kind);
 		return 0;
 	case NR_connect:
-		unix_stream_started(regs->di);
+		unix_stream_started(SYSCALL_ARG1(regs));
 		return 0;
 	case NR_socketpair: {	/* the descriptors are in the caller's int[2], 4th argument */
 		int sv[2];
 
-		if (!bpf_probe_read_user(sv, sizeof(sv), (void *)regs->r10)) {
+		if (!bpf_probe_read_user(sv, sizeof(sv), (void *)SYSCALL_ARG4(regs))) {
 			unix_stream_started(sv[0]);
 			unix_stream_started(sv[1]);
 		}
 		return 0;
 	}
+#ifdef NR_open
 	case NR_open:
+#endif
 	case NR_openat:
 	case NR_openat2:
 		file_opened(ret, lock_kind);

@@ -1,11 +1,13 @@
 #!/bin/bash
-# make-initramfs.sh KERNEL_DIR OUT.cpio.gz
+# make-initramfs.sh KERNEL_DIR OUT.cpio.gz [ROOT]
 # A tiny initramfs: busybox, the modules that reach the host's root over
 # virtio-9p (and veth, for the tests), and guest-init as /init.  Everything else (bash, curl, python3,
-# prometheus, the build tree) is the host's own root, mounted read-only.
+# prometheus, the build tree) is the host's own root, mounted read-only, or
+# ROOT, another architecture's (its busybox goes into the initramfs).
 set -eu
 kdir=$1
 out=$2
+root=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 ver=$(ls "$kdir/lib/modules" | head -n 1)
 work=$(mktemp -d)
@@ -13,7 +15,11 @@ trap 'rm -rf "$work"' EXIT
 
 depmod -b "$kdir" "$ver"
 mkdir -p "$work/bin" "$work/modules" "$work/proc" "$work/sys" "$work/dev" "$work/newroot"
-cp "$(command -v busybox)" "$work/bin/busybox"
+if [ -n "$root" ]; then
+	cp "$root/bin/busybox" "$work/bin/busybox"
+else
+	cp "$(command -v busybox)" "$work/bin/busybox"
+fi
 for tool in sh mount umount mkdir insmod chroot poweroff cat sleep echo; do
 	ln -s busybox "$work/bin/$tool"
 done

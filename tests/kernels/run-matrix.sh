@@ -1,5 +1,5 @@
 #!/bin/bash
-# run-matrix.sh [--kernels "5.10 6.1 6.12"] [--share "TEST..."] TEST...
+# run-matrix.sh [--arch arm64 --root DIR] [--kernels "5.10 6.1 6.12"] [--share "TEST..."] TEST...
 # Boots Debian's stock kernels under qemu (TCG) one after the other and runs
 # the given integration tests inside each, against this build.  Prints TAP:
 # one result per test result per kernel, "[5.10] tests/integration/pipes.sh:
@@ -8,12 +8,35 @@
 # names (TEST@5.10): work that is the same on every kernel is shared out
 # instead of repeated.  Kernels are cached in
 # $IPC_KERNEL_CACHE (default /var/cache/ipc_exporter/kernels).
+# --arch arm64: Debian's arm64 kernels under qemu-system-aarch64, this build
+# being a cross build (configure --host=aarch64-linux-gnu), with DIR as the
+# guest's root (contrib/arm64-sysroot.sh --guest DIR) and the build shared
+# at its own path; results read "[arm64 6.1] ...".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
 cache=${IPC_KERNEL_CACHE:-/var/cache/ipc_exporter/kernels}
 kernels="5.10 6.1 6.12"
+arch=amd64 root=
+while [ "${1:-}" = --arch ] || [ "${1:-}" = --root ]; do
+	case $1 in
+	--arch) arch=$2 ;;
+	--root) root=$(cd "$2" && pwd) || exit 2 ;;
+	esac
+	shift 2
+done
+boot_opts=()
+if [ "$arch" != amd64 ]; then
+	[ -x "$root/bin/busybox" ] || { echo "run-matrix: --arch $arch needs --root DIR (contrib/arm64-sysroot.sh --guest DIR)" >&2; exit 2; }
+	case $TOP_BUILDDIR/ in
+	"$TOP_SRCDIR"/*) ;;
+	*) echo "run-matrix: --arch $arch shares one tree: build in or under the source tree" >&2; exit 2 ;;
+	esac
+	# the mount point of the build tree inside the guest's root
+	mkdir -p "$root$TOP_SRCDIR"
+	boot_opts=(--arch "$arch" --root "$root" --tree "$TOP_SRCDIR")
+fi
 if [ "${1:-}" = --kernels ]; then
 	kernels=$2
 	shift 2
@@ -48,29 +71,31 @@ emit() { # OK|NOT_OK DESCRIPTION
 
 for series in $kernels; do
 	started=$(date +%s)
-	kdir=$("$here/fetch-kernel.sh" "$series" "$cache" 2>"$work/fetch-$series.log")
+	# label: how results name the kernel; tag: its files in $work
+	if [ "$arch" = amd64 ]; then label=$series tag=$series; else label="$arch $series" tag=$arch-$series; fi
+	kdir=$("$here/fetch-kernel.sh" "$series" "$cache" "$arch" 2>"$work/fetch-$tag.log")
 	if [ -z "$kdir" ]; then
-		emit not_ok "[$series] kernel package fetched"
-		sed 's/^/#   /' "$work/fetch-$series.log" | tail -5
+		emit not_ok "[$label] kernel package fetched"
+		sed 's/^/#   /' "$work/fetch-$tag.log" | tail -5
 		continue
 	fi
-	"$here/make-initramfs.sh" "$kdir" "$work/initrd-$series.cpio.gz" || {
-		emit not_ok "[$series] initramfs built"
+	"$here/make-initramfs.sh" "$kdir" "$work/initrd-$tag.cpio.gz" ${root:+"$root"} || {
+		emit not_ok "[$label] initramfs built"
 		continue
 	}
 	tests=("${every[@]}")
 	for i in "${!shared[@]}"; do
 		[ "${shared_on[$i]}" = "$series" ] && tests+=("${shared[$i]}")
 	done
-	{ echo "$TOP_SRCDIR"; echo "$TOP_BUILDDIR"; printf '%s\n' "${tests[@]}"; } >"$work/plan-$series"
+	{ echo "$TOP_SRCDIR"; echo "$TOP_BUILDDIR"; printf '%s\n' "${tests[@]}"; } >"$work/plan-$tag"
 	# line-buffered, so a guest that hangs shows how far it got
-	"$here/boot.sh" "$kdir" "$work/initrd-$series.cpio.gz" \
-		"$TOP_SRCDIR/tests/kernels/guest-tests.sh $work/plan-$series" 2>&1 | stdbuf -oL tr -d '\r' >"$work/console-$series.log"
+	"$here/boot.sh" "${boot_opts[@]}" "$kdir" "$work/initrd-$tag.cpio.gz" \
+		"$TOP_SRCDIR/tests/kernels/guest-tests.sh $work/plan-$tag" 2>&1 | stdbuf -oL tr -d '\r' >"$work/console-$tag.log"
 
-	release=$(sed -n 's/^=== guest kernel //p' "$work/console-$series.log")
+	release=$(sed -n 's/^=== guest kernel //p' "$work/console-$tag.log")
 	if [ -z "$release" ]; then
-		emit not_ok "[$series] guest booted"
-		tail -20 "$work/console-$series.log" | sed 's/^/#   /'
+		emit not_ok "[$label] guest booted"
+		tail -20 "$work/console-$tag.log" | sed 's/^/#   /'
 		continue
 	fi
 	passed=0
@@ -78,9 +103,9 @@ for series in $kernels; do
 	for t in "${tests[@]}"; do
 		# The test's own TAP, between its markers.
 		section=$(awk -v t="$t" '$0 == "=== begin " t { on = 1; next } on && index($0, "=== end " t " ") == 1 { print; exit } on' \
-			"$work/console-$series.log")
+			"$work/console-$tag.log")
 		if ! grep -q "^=== end $t " <<<"$section"; then
-			emit not_ok "[$series] $t finished"
+			emit not_ok "[$label] $t finished"
 			failed=$((failed + 1))
 			continue
 		fi
@@ -88,13 +113,13 @@ for series in $kernels; do
 		results=0
 		while IFS= read -r line; do
 			case $line in
-			"ok "*) results=$((results + 1)); passed=$((passed + 1)); emit ok "[$series] $t: ${line#ok * - }" ;;
-			"not ok "*) results=$((results + 1)); failed=$((failed + 1)); emit not_ok "[$series] $t: ${line#not ok * - }" ;;
+			"ok "*) results=$((results + 1)); passed=$((passed + 1)); emit ok "[$label] $t: ${line#ok * - }" ;;
+			"not ok "*) results=$((results + 1)); failed=$((failed + 1)); emit not_ok "[$label] $t: ${line#not ok * - }" ;;
 			"#"*) echo "$line" ;;
 			esac
 		done <<<"$section"
 		if [ "${planned:-x}" != "$results" ]; then
-			emit not_ok "[$series] $t: ran as planned ($results results, plan ${planned:-missing})"
+			emit not_ok "[$label] $t: ran as planned ($results results, plan ${planned:-missing})"
 			failed=$((failed + 1))
 		fi
 	done
