@@ -24,10 +24,12 @@ zlib1g-dev libmicrohttpd-dev libyaml-dev libgnutls28-dev libcrypt-dev git"
 # checked and installed (tests/install/debian_package.sh); python3-yaml:
 # the Kubernetes manifests read (tests/integration/deployment_restrictions.sh);
 # python3-prometheus-client: its strict OpenMetrics parser reads the
-# OpenMetrics page (tests/integration/openmetrics.sh).
+# OpenMetrics page (tests/integration/openmetrics.sh); qemu-system-arm,
+# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross: the arm64 build and its
+# kernel matrix.
 tests="curl prometheus python3 python3-prometheus-client procps linux-perf bpftrace util-linux iproute2 qemu-system-x86
 busybox-static cpio kmod xz-utils zstd redis-server redis-tools openssl libclang-rt-14-dev
-dpkg-dev debhelper lintian python3-yaml"
+dpkg-dev debhelper lintian python3-yaml qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 
 list=false
 with_tests=false

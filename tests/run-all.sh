@@ -4,7 +4,7 @@
 # `make check-solo` (the tests that need the host alone: churn, and bench/
 # end to end, one quick round), then
 # `make check-kernels` (the integration tests again on Debian's 5.10, 6.1 and
-# 6.12 kernels under qemu), and ends with one line
+# 6.12 kernels under qemu; then arm64's 6.1 and 6.12, cross-built), and ends with one line
 # "N passed, N failed[, N skipped]" counted from every TAP result.
 # Two checks of its own run last: every program the build and the tests ran
 # comes from a package a fresh Debian machine has or contrib/install-deps.sh
@@ -82,6 +82,33 @@ if [ "${IPC_SKIP_KERNELS:-0}" != 1 ]; then
 	[ "$matrix_status" -ne 0 ] && [ "$matrix_failed" -eq 0 ] && matrix_failed=1
 	passed=$((passed + matrix_passed))
 	failed=$((failed + matrix_failed))
+fi
+
+# arm64: a cross build from the release tarball (the sysroot, also the
+# guests' root, fetched with a private apt configuration and cached), the
+# ground truth inside Debian's arm64 6.1 and 6.12 under qemu.
+if [ "${IPC_SKIP_KERNELS:-0}" != 1 ] && [ "${IPC_SKIP_ARM64:-0}" != 1 ]; then
+	echo "== make check-kernels-arm64 (cross-built from $tarball)"
+	arm64_root=${IPC_ARM64_ROOT:-/var/cache/ipc_exporter/arm64-root}
+	rm -rf build-arm64 && mkdir build-arm64
+	(
+		contrib/arm64-sysroot.sh --guest "$arm64_root" &&
+			tar xzf "$tarball" -C build-arm64 && cd build-arm64/*/ &&
+			./configure --host=aarch64-linux-gnu --with-sysroot="$arm64_root" &&
+			make -j"$(nproc)" && make check-kernels-arm64
+	) >tests/arm64.out 2>&1
+	arm64_status=$?
+	arm64_log=$(echo build-arm64/*/tests/kernels/matrix-arm64.log)
+	[ -f "$arm64_log" ] || arm64_log=/dev/null
+	grep -E '^(not ok|# kernel )' "$arm64_log"
+	arm64_passed=$(grep -c '^ok ' "$arm64_log")
+	arm64_failed=$(grep -c '^not ok ' "$arm64_log")
+	if [ "$arm64_status" -ne 0 ] && [ "$arm64_failed" -eq 0 ]; then
+		arm64_failed=1	# the build or the harness broke
+		tail -20 tests/arm64.out
+	fi
+	passed=$((passed + arm64_passed))
+	failed=$((failed + arm64_failed))
 fi
 
 echo "== the suite's own checks"
