@@ -6,7 +6,9 @@
 # private_apt DIR ARCH: sets the array apt_opts for apt-get and apt-cache:
 # sources list, lists, cache and an empty package status under DIR, ARCH
 # (amd64, arm64) as the only architecture.  The system's apt.conf.d is
-# still read (proxies, the archive's keyrings); its sources and pins are not.
+# still read (proxies, the archive's keyrings); its sources and pins are not,
+# nor its hooks: an update of these lists is not the system's (its
+# Post-Invoke-Success ran appstreamcli and PackageKit over it).
 # private_apt_update: refreshes the lists when older than a day.
 
 private_apt() {
@@ -22,7 +24,15 @@ deb http://deb.debian.org/debian bookworm-backports main
 EOF
 	# nothing installed: apt resolves a package's whole dependency closure
 	[ -e "$dir/status" ] || : >"$dir/status"
-	apt_opts=(-o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	cat >"$dir/no-hooks.conf" <<'EOF'
+#clear APT::Update::Pre-Invoke;
+#clear APT::Update::Post-Invoke;
+#clear APT::Update::Post-Invoke-Success;
+#clear DPkg::Pre-Invoke;
+#clear DPkg::Post-Invoke;
+#clear DPkg::Pre-Install-Pkgs;
+EOF
+	apt_opts=(-c "$dir/no-hooks.conf" -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
 		-o Dir::State="$dir" -o Dir::State::Lists="$dir/lists" -o Dir::State::Status="$dir/status"
 		-o Dir::Cache="$dir" -o Dir::Cache::archives="$dir/archives"

@@ -23,7 +23,7 @@ share() { # TAG DIR
 	echo -virtfs "local,path=$2,mount_tag=$1,security_model=none,readonly=on,multidevs=remap"
 }
 shares=$(share hostroot "$root")
-append="quiet panic=-1 ipc.run=$cmd"
+append="quiet panic=-1 ${IPC_GUEST_APPEND:-} ipc.run=$cmd"
 if [ -n "$tree" ]; then
 	shares="$shares $(share tree "$tree")"
 	append="$append ipc.tree=$tree"
