@@ -86,10 +86,15 @@ unique_prefix() {
 # and an exporter that has been up while other workloads came and went is
 # what users run.
 # --own: a fresh exporter all the same (a test of what it sees at start).
-EXPORTER_SHARED=
+# --adopt: the shared one taken over as the test's own, to be stopped by it
+# (a test that runs last in the guest: run-matrix.sh --last); the log is the
+# shared exporter's own file, so its last lines are there to read.  Not the
+# caller's child: `wait` cannot give its exit status (EXPORTER_ADOPTED=1).
+EXPORTER_SHARED= EXPORTER_ADOPTED=
 exporter_start() {
-	local attempt hooks= shared own=
+	local attempt hooks= shared own= adopt=
 	[ "${1:-}" = --own ] && { own=1; shift; }
+	[ "${1:-}" = --adopt ] && { adopt=1; shift; }
 	# (the shared ones are this build's exporter: a test of another binary starts it)
 	if [ $# -eq 0 ] && [ -z "$own" ] && [ -n "${IPC_SHARED_EXPORTERS:-}" ] &&
 		[ "$EXPORTER" = "$TOP_BUILDDIR/src/ipc_exporter" ]; then
@@ -101,8 +106,13 @@ exporter_start() {
 			EXPORTER_PID=${shared%%:*}
 			if kill -0 "$EXPORTER_PID" 2>/dev/null &&
 				"$CURL" -sf -o /dev/null "http://127.0.0.1:$EXPORTER_PORT/metrics"; then
-				EXPORTER_SHARED=1
-				cp "${shared#*:}" "$TEST_TMP/exporter.log"
+				if [ -n "$adopt" ]; then
+					EXPORTER_ADOPTED=1
+					ln -sf "${shared#*:}" "$TEST_TMP/exporter.log"
+				else
+					EXPORTER_SHARED=1
+					cp "${shared#*:}" "$TEST_TMP/exporter.log"
+				fi
 				return 0
 			fi
 			EXPORTER_PID=
@@ -140,9 +150,24 @@ exporter_stop() {
 		EXPORTER_SHARED= EXPORTER_PID=
 	elif [ -n "$EXPORTER_PID" ]; then
 		kill -TERM "$EXPORTER_PID" 2>/dev/null
-		wait "$EXPORTER_PID" 2>/dev/null
+		exporter_wait
 		EXPORTER_PID=
 	fi
+}
+
+# Waits for the exporter to exit (kill sent); its exit status, or 0 for an
+# adopted one that is gone (not a child of ours), 124 if it did not go in 60 s.
+exporter_wait() {
+	local _
+	if [ -z "$EXPORTER_ADOPTED" ]; then
+		wait "$EXPORTER_PID" 2>/dev/null
+		return
+	fi
+	for _ in $(seq 600); do
+		kill -0 "$EXPORTER_PID" 2>/dev/null || { EXPORTER_ADOPTED=; return 0; }
+		sleep 0.1
+	done
+	return 124
 }
 
 scrape() { # FILE

@@ -92,7 +92,11 @@ tap_ok $((renamed > 0 ? 0 : 1)) "the renamed writer has series of its own"
 tap_ok $? "page with process labels passes promtool"
 
 # 3. Each label on its own: the series carry that label and no other.
-for mode in pid exe cgroup; do
+# Not in the matrix (a start takes 20 s under TCG): which labels a series
+# carries is user space's choice, the kernel side is the same as above.
+modes="pid exe cgroup"
+[ "${IPC_TEST_GUEST:-0}" = 1 ] && modes=
+for mode in $modes; do
 	exporter_stop
 	exporter_start --process-labels=$mode || continue
 	cg=ipc_${mode}_$$_$RANDOM

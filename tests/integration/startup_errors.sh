@@ -68,14 +68,21 @@ kill "$holder"
 # their own in ipc_exporter_hook_info); else the sys_exit path, and fentry
 # on skb_consume_udp where the kernel attaches it (the matrix).  Otherwise
 # one program per exported hook.
-# (--hooks=mechanisms is auto's twin: in the matrix, where a start takes a
-# minute under TCG, the default's run stands for both)
+# In the matrix, where a start takes up to a minute under TCG, the default's
+# run alone: it is each kernel's own path (on 5.10 the sys_exit path, as
+# --hooks=sys-exit; elsewhere the mechanism hooks, as --hooks=mechanisms);
+# the forced sys_exit path is the one this machine takes by default.  There
+# the test runs last (run-matrix.sh --last) and takes over the guest's shared
+# exporter on the default hooks, up since the guest started: its exit status
+# is not ours to read (not our child), that it exits, logs it and leaves no
+# program loaded is.
 runs="TERM: INT:--hooks=sys-exit TERM:--hooks=mechanisms"
-[ "${IPC_TEST_GUEST:-0}" = 1 ] && runs="TERM: INT:--hooks=sys-exit"
+own=--own
+[ "${IPC_TEST_GUEST:-0}" = 1 ] && runs="TERM:" own=--adopt
 for run in $runs; do
 	sig=${run%%:*}
 	hooks_flag=${run#*:}
-	exporter_start --own $hooks_flag
+	exporter_start $own $hooks_flag
 	tap_ok $? "started for SIG$sig ${hooks_flag:-(default hooks)}"
 	pid=$EXPORTER_PID
 	ids=$(awk '$1 == "prog_id:" { print $2 }' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -u)
@@ -101,9 +108,10 @@ for run in $runs; do
 	esac
 	tap_eq "$(echo $ids | wc -w)" "$((hooks + bridge))" \
 		"SIG$sig: each BPF program loaded ($hooks + $bridge of the start bridge) exported in ipc_exporter_hook_info"
+	how=${EXPORTER_ADOPTED:+exited (the status of an adopted exporter is not ours to read)}
 	kill -"$sig" "$pid"
-	wait "$pid"
-	tap_eq $? 0 "SIG$sig: exit status 0"
+	exporter_wait
+	tap_eq $? 0 "SIG$sig: ${how:-exit status 0}"
 	EXPORTER_PID=
 	grep -q "received SIG$sig, shutting down" "$TEST_TMP/exporter.log"
 	tap_ok $? "SIG$sig: logged the shutdown"

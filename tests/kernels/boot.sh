@@ -3,7 +3,8 @@
 # Boots the kernel under qemu (TCG) with a root shared read-only over
 # virtio-9p (the host's own, or DIR: an arm64 guest's, contrib/arm64-sysroot.sh
 # --guest), and the directory tree DIR (the build) at the same path inside
-# it; runs COMMAND inside, prints the serial console.  One job: the qemu
+# it; runs COMMAND inside, prints the serial console (IPC_GUEST_APPEND: more
+# kernel parameters, for experiments).  One job: the qemu
 # command lines live only here.
 set -u
 arch=amd64 root=/ tree=

@@ -29,7 +29,9 @@ echo "=== guest kernel $(uname -r)"
 # hooks, one on the sys_exit path.  They are also the exporters of the
 # tests that ask for nothing special (IPC_SHARED_EXPORTERS, read by
 # tests/integration/lib.sh): under TCG a start takes 20 s on the sys_exit
-# path and about a minute on the mechanism hooks.
+# path and about a minute on the mechanism hooks.  The test that runs last
+# (run-matrix.sh --last: startup_errors.sh) takes the default one over and
+# stops it.
 # Two empty programs on each syscall tracepoint for the whole run, so that
 # the tracepoints are called through their iterator however many programs
 # tests attach and detach (bench/hook_floor.bpf.c, keeper).

@@ -1,12 +1,14 @@
 #!/bin/bash
-# run-matrix.sh [--arch arm64 --root DIR] [--kernels "5.10 6.1 6.12"] [--share "TEST..."] TEST...
+# run-matrix.sh [--arch arm64 --root DIR] [--kernels "5.10 6.1 6.12"] [--share "TEST..."] [--last "TEST..."] TEST...
 # Boots Debian's stock kernels under qemu (TCG) one after the other and runs
 # the given integration tests inside each, against this build.  Prints TAP:
 # one result per test result per kernel, "[5.10] tests/integration/pipes.sh:
 # ...", and a summary line per kernel.  A --share test runs on one kernel
 # only, dealt out from the last (fastest) kernel backwards, or the one it
 # names (TEST@5.10): work that is the same on every kernel is shared out
-# instead of repeated.  Kernels are cached in
+# instead of repeated.  A --last test runs on every kernel after all the
+# others: it may stop the guest's shared exporters (startup_errors.sh takes
+# the default one over, to see it shut down).  Kernels are cached in
 # $IPC_KERNEL_CACHE (default /var/cache/ipc_exporter/kernels).
 # --arch arm64: Debian's arm64 kernels under qemu-system-aarch64, this build
 # being a cross build (configure --host=aarch64-linux-gnu), with DIR as the
@@ -44,6 +46,11 @@ fi
 shared=()
 if [ "${1:-}" = --share ]; then
 	read -ra shared <<<"$2"
+	shift 2
+fi
+last=()
+if [ "${1:-}" = --last ]; then
+	read -ra last <<<"$2"
 	shift 2
 fi
 every=("$@")
@@ -87,6 +94,7 @@ for series in $kernels; do
 	for i in "${!shared[@]}"; do
 		[ "${shared_on[$i]}" = "$series" ] && tests+=("${shared[$i]}")
 	done
+	tests+=("${last[@]}")
 	{ echo "$TOP_SRCDIR"; echo "$TOP_BUILDDIR"; printf '%s\n' "${tests[@]}"; } >"$work/plan-$tag"
 	# line-buffered, so a guest that hangs shows how far it got
 	"$here/boot.sh" "${boot_opts[@]}" "$kdir" "$work/initrd-$tag.cpio.gz" \
