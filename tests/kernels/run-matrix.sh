@@ -69,12 +69,8 @@ for i in "${!shared[@]}"; do
 done
 work=$TOP_BUILDDIR/tests/kernels/work
 mkdir -p "$work"
-count=0
-
-emit() { # OK|NOT_OK DESCRIPTION
-	count=$((count + 1))
-	if [ "$1" = ok ]; then echo "ok $count - $2"; else echo "not ok $count - $2"; fi
-}
+# shellcheck source=tests/kernels/tap_merge.sh
+. "$here/tap_merge.sh"
 
 for series in $kernels; do
 	started=$(date +%s)
@@ -82,12 +78,12 @@ for series in $kernels; do
 	if [ "$arch" = amd64 ]; then label=$series tag=$series; else label="$arch $series" tag=$arch-$series; fi
 	kdir=$("$here/fetch-kernel.sh" "$series" "$cache" "$arch" 2>"$work/fetch-$tag.log")
 	if [ -z "$kdir" ]; then
-		emit not_ok "[$label] kernel package fetched"
+		tap_emit not_ok "[$label] kernel package fetched"
 		sed 's/^/#   /' "$work/fetch-$tag.log" | tail -5
 		continue
 	fi
 	"$here/make-initramfs.sh" "$kdir" "$work/initrd-$tag.cpio.gz" ${root:+"$root"} || {
-		emit not_ok "[$label] initramfs built"
+		tap_emit not_ok "[$label] initramfs built"
 		continue
 	}
 	tests=("${every[@]}")
@@ -102,35 +98,21 @@ for series in $kernels; do
 
 	release=$(sed -n 's/^=== guest kernel //p' "$work/console-$tag.log")
 	if [ -z "$release" ]; then
-		emit not_ok "[$label] guest booted"
+		tap_emit not_ok "[$label] guest booted"
 		tail -20 "$work/console-$tag.log" | sed 's/^/#   /'
 		continue
 	fi
-	passed=0
-	failed=0
+	tap_passed=0 tap_failed=0
 	for t in "${tests[@]}"; do
 		# The test's own TAP, between its markers.
 		section=$(awk -v t="$t" '$0 == "=== begin " t { on = 1; next } on && index($0, "=== end " t " ") == 1 { print; exit } on' \
 			"$work/console-$tag.log")
 		if ! grep -q "^=== end $t " <<<"$section"; then
-			emit not_ok "[$label] $t finished"
-			failed=$((failed + 1))
+			tap_emit not_ok "[$label] $t finished"
 			continue
 		fi
-		planned=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' <<<"$section")
-		results=0
-		while IFS= read -r line; do
-			case $line in
-			"ok "*) results=$((results + 1)); passed=$((passed + 1)); emit ok "[$label] $t: ${line#ok * - }" ;;
-			"not ok "*) results=$((results + 1)); failed=$((failed + 1)); emit not_ok "[$label] $t: ${line#not ok * - }" ;;
-			"#"*) echo "$line" ;;
-			esac
-		done <<<"$section"
-		if [ "${planned:-x}" != "$results" ]; then
-			emit not_ok "[$label] $t: ran as planned ($results results, plan ${planned:-missing})"
-			failed=$((failed + 1))
-		fi
+		tap_merge "[$label] $t" "$section"
 	done
-	echo "# kernel $release: $passed passed, $failed failed ($(($(date +%s) - started)) s)"
+	echo "# kernel $release: $tap_passed passed, $tap_failed failed ($(($(date +%s) - started)) s)"
 done
-echo "1..$count"
+echo "1..$tap_count"
